@@ -1,0 +1,92 @@
+import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from "node:crypto";
+import { SignJWT, jwtVerify, errors as joseErrors } from "jose";
+import { isTenantId } from "../ids";
+import { isRole, type Role } from "./roles";
+
+/** Who is calling, as the gateway vouches for it to a subgraph. */
+export interface Identity {
+  /** Subject: a user id or an API key id. */
+  sub: string;
+  tenant: string;
+  role: Role;
+  scopes: readonly string[];
+}
+
+/** Issuer of every identity token: only the gateway signs them. */
+export const IDENTITY_ISSUER = "enterprisehub-gateway";
+/** Identity tokens live this long; the gateway signs one per subgraph request. */
+export const IDENTITY_TTL_SECONDS = 60;
+
+/** A PEM-encoded Ed25519 key pair for identity tokens. */
+export interface IdentityKeyPair {
+  privateKeyPem: string;
+  publicKeyPem: string;
+}
+
+/** Generates a fresh Ed25519 key pair (dev secrets, tests). */
+export function generateIdentityKeyPair(): IdentityKeyPair {
+  const { privateKey, publicKey } = generateKeyPairSync("ed25519");
+  return {
+    privateKeyPem: privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
+    publicKeyPem: publicKey.export({ type: "spki", format: "pem" }).toString(),
+  };
+}
+
+/** Signs identity tokens for one audience (a subgraph name) at a time. */
+export interface IdentitySigner {
+  sign(identity: Identity, audience: string): Promise<string>;
+}
+
+/** Creates the gateway's signer from its private key (PEM). */
+export function createIdentitySigner(privateKeyPem: string): IdentitySigner {
+  const key: KeyObject = createPrivateKey(privateKeyPem);
+  return {
+    sign: (identity, audience) =>
+      new SignJWT({ tenant: identity.tenant, role: identity.role, scope: identity.scopes.join(" ") })
+        .setProtectedHeader({ alg: "EdDSA", typ: "JWT" })
+        .setIssuer(IDENTITY_ISSUER)
+        .setAudience(audience)
+        .setSubject(identity.sub)
+        .setIssuedAt()
+        .setExpirationTime(`${IDENTITY_TTL_SECONDS}s`)
+        .sign(key),
+  };
+}
+
+/** Why an identity token was refused. */
+export class IdentityError extends Error {
+  override readonly name = "IdentityError";
+}
+
+/** Verifies identity tokens addressed to one subgraph. */
+export interface IdentityVerifier {
+  /** Resolves the identity, or rejects with {@link IdentityError}. */
+  verify(token: string): Promise<Identity>;
+}
+
+/** Creates a subgraph's verifier: it needs only the gateway's public key (PEM). */
+export function createIdentityVerifier(publicKeyPem: string, audience: string): IdentityVerifier {
+  const key = createPublicKey(publicKeyPem);
+  return {
+    async verify(token) {
+      try {
+        const { payload } = await jwtVerify(token, key, {
+          algorithms: ["EdDSA"],
+          issuer: IDENTITY_ISSUER,
+          audience,
+          requiredClaims: ["sub", "exp", "iat"],
+          maxTokenAge: IDENTITY_TTL_SECONDS * 2,
+        });
+        const { sub, tenant, role, scope } = payload;
+        if (typeof sub !== "string" || !isTenantId(tenant) || !isRole(role) || typeof scope !== "string") {
+          throw new IdentityError("identity token claims are malformed");
+        }
+        return { sub, tenant, role, scopes: scope.split(" ").filter(Boolean) };
+      } catch (error) {
+        if (error instanceof IdentityError) throw error;
+        if (error instanceof joseErrors.JOSEError) throw new IdentityError(`identity token refused: ${error.code}`);
+        throw error;
+      }
+    },
+  };
+}

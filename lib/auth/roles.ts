@@ -1,0 +1,14 @@
+/** What a caller may do: VIEWER reads, AGENT reads and writes leads and notes, ADMIN everything. */
+export enum Role {
+  ADMIN = "ADMIN",
+  AGENT = "AGENT",
+  VIEWER = "VIEWER",
+}
+
+/** Type guard for a {@link Role} name. */
+export function isRole(value: unknown): value is Role {
+  return value === Role.ADMIN || value === Role.AGENT || value === Role.VIEWER;
+}
+
+/** Scope that lets a service caller (the webhook bridge) name the tenant per request. */
+export const SCOPE_ANY_TENANT = "tenants:any";

@@ -1,0 +1,47 @@
+import { Kysely, PostgresDialect, type LogEvent } from "kysely";
+import pg from "pg";
+import { Counter, Histogram } from "prom-client";
+import { countStatement } from "./query-counter";
+import { metricsRegistry } from "../metrics";
+
+// bigint (count(*), bigserial) arrives as text by default; these fit comfortably in a JS number.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value));
+
+const statements = new Counter({
+  name: "hub_sql_statements_total",
+  help: "SQL statements sent to Postgres",
+  labelNames: ["pool"],
+  registers: [metricsRegistry],
+});
+const statementSeconds = new Histogram({
+  name: "hub_sql_statement_duration_seconds",
+  help: "SQL statement duration",
+  labelNames: ["pool"],
+  buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+  registers: [metricsRegistry],
+});
+
+/** Options for {@link createDatabase}. */
+export interface DatabaseOptions {
+  /** Label for metrics and logs (a service name). */
+  name: string;
+  /** Max pooled connections. */
+  poolSize?: number;
+}
+
+/**
+ * A Kysely handle over a pg pool. Every statement it sends is counted (per request through
+ * {@link countStatement}, and in Prometheus).
+ */
+export function createDatabase<DB>(connectionString: string, options: DatabaseOptions): Kysely<DB> {
+  const pool = new pg.Pool({ connectionString, max: options.poolSize ?? 10, application_name: options.name });
+  const labels = { pool: options.name };
+  return new Kysely<DB>({
+    dialect: new PostgresDialect({ pool }),
+    log(event: LogEvent) {
+      countStatement();
+      statements.inc(labels);
+      statementSeconds.observe(labels, event.queryDurationMillis / 1000);
+    },
+  });
+}

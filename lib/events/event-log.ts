@@ -1,0 +1,78 @@
+import { sql, type QueryExecutorProvider } from "kysely";
+import { isEventType, parseEventPayload, type NewEvent, type StoredEvent } from "./event-types";
+
+/** Channel notified (on commit only) whenever an event is appended. */
+export const EVENTS_CHANNEL = "hub_events";
+
+/**
+ * Appends an event inside the caller's transaction (a transactional outbox): the event
+ * exists if and only if the state change commits. The notification is sent by Postgres
+ * at commit, in the same single statement.
+ */
+export async function appendEvent(trx: QueryExecutorProvider, producer: string, event: NewEvent): Promise<void> {
+  await sql`
+    with appended as (
+      insert into events.log (tenant_id, type, aggregate_id, payload, producer)
+      values (${event.tenantId}, ${event.type}, ${event.aggregateId}, ${JSON.stringify(event.payload)}::jsonb, ${producer})
+      returning tenant_id
+    )
+    select pg_notify(${EVENTS_CHANNEL}, tenant_id) from appended`.execute(trx);
+}
+
+/** Where a consumer stands in the log: after the event at (`tx`, `id`). */
+export interface LogPosition {
+  tx: string;
+  id: number;
+}
+
+/** The position before the first event. */
+export const LOG_START: LogPosition = { tx: "0", id: 0 };
+
+interface LogRow {
+  id: number;
+  tenant_id: string;
+  type: string;
+  aggregate_id: string;
+  payload: unknown;
+  occurred_at: Date;
+  producer: string;
+  tx: string;
+}
+
+/**
+ * Reads up to `limit` events after `after`, in commit-safe order.
+ *
+ * Ids are handed out before commit, so id order is not commit order: reading "id > offset"
+ * would skip an event whose transaction commits after a later id was consumed. So the log
+ * is read in (tx, id) order and only up to the oldest transaction still in flight
+ * (`pg_snapshot_xmin`): every transaction below it has settled and every future one gets
+ * a larger xid, so nothing can ever appear behind the returned position.
+ */
+export async function readEvents(db: QueryExecutorProvider, after: LogPosition, limit: number): Promise<StoredEvent[]> {
+  const { rows } = await sql<LogRow>`
+    select id, tenant_id, type, aggregate_id, payload, occurred_at, producer, tx::text as tx
+    from events.read_after(${after.tx}::xid8, ${after.id}, ${limit})`.execute(db);
+  return rows.map(toStoredEvent);
+}
+
+function toStoredEvent(row: LogRow): StoredEvent {
+  if (!isEventType(row.type)) throw new Error(`unknown event type in log: ${row.type} (id ${row.id})`);
+  const base = { id: row.id, tx: row.tx, occurredAt: row.occurred_at, producer: row.producer, tenantId: row.tenant_id, aggregateId: row.aggregate_id };
+  // The payload is re-validated on read: the log outlives the code that wrote it.
+  return { ...base, type: row.type, payload: parseEventPayload(row.type, row.payload) } as StoredEvent;
+}
+
+/** Loads a consumer's saved position. */
+export async function loadPosition(db: QueryExecutorProvider, consumer: string): Promise<LogPosition> {
+  const { rows } = await sql<{ tx: string; id: number }>`
+    select last_tx::text as tx, last_id as id from events.consumer_offsets where consumer = ${consumer}`.execute(db);
+  return rows[0] ?? LOG_START;
+}
+
+/** Saves a consumer's position; call in the same transaction as the handler's writes. */
+export async function savePosition(db: QueryExecutorProvider, consumer: string, position: LogPosition): Promise<void> {
+  await sql`
+    insert into events.consumer_offsets (consumer, last_tx, last_id, updated_at)
+    values (${consumer}, ${position.tx}::xid8, ${position.id}, now())
+    on conflict (consumer) do update set last_tx = excluded.last_tx, last_id = excluded.last_id, updated_at = now()`.execute(db);
+}

@@ -1,0 +1,83 @@
+import "reflect-metadata";
+import { createGateway } from "../gateway/src/index";
+import { ConfigError, required } from "../lib/config";
+import type { RunningServer } from "../lib/http/graphql-http";
+import { createLogger, type Logger } from "../lib/logger";
+import { createLeadsSubgraph } from "../subgraphs/leads/src/index";
+import { appDatabaseUrl, gatewayConfig, leadsSubgraphConfig, readPlatformConfig, type PlatformConfig } from "./platform-config";
+import { readSupergraphSdl } from "./schema-files";
+import { preparePlatformDatabase } from "./platform-database";
+
+/**
+ * `node dist/scripts/serve.js <gateway|leads|migrate>`: one piece of the platform per
+ * process, as containers run it. Production rules always: no embedded Postgres and no dev
+ * secrets; each piece demands exactly the settings it needs.
+ */
+
+const SERVICES = ["gateway", "leads", "migrate"] as const;
+type Service = (typeof SERVICES)[number];
+
+function isService(value: string | undefined): value is Service {
+  return SERVICES.some((service) => service === value);
+}
+
+async function migrate(config: PlatformConfig, logger: Logger): Promise<void> {
+  const ownerUrl = required(config.databaseUrl, "DATABASE_URL", "migrations run as the database owner");
+  const appPassword = required(config.appDbPassword, "APP_DB_PASSWORD", "migrations create the app role with this password");
+  await preparePlatformDatabase({ ownerUrl, appRole: config.appDbRole, appPassword });
+  logger.info({ role: config.appDbRole }, "database migrated");
+}
+
+function serve(service: Exclude<Service, "migrate">, config: PlatformConfig, logger: Logger): Promise<RunningServer> {
+  const databaseUrl = appDatabaseUrl(config);
+  if (service === "leads") return createLeadsSubgraph(leadsSubgraphConfig(config, databaseUrl, logger));
+  return createGateway(gatewayConfig(config, { databaseUrl, supergraphSdl: readSupergraphSdl(), leadsUrl: config.leadsUrl, logger }));
+}
+
+async function main(): Promise<void> {
+  const service = process.argv[2];
+  if (!isService(service)) {
+    process.stderr.write(`serve: expected one of ${SERVICES.join(", ")} as the first argument\n`);
+    process.exit(2);
+  }
+  let config: PlatformConfig;
+  let logger = createLogger(service);
+  try {
+    config = readPlatformConfig();
+    logger = createLogger(service, config.logLevel);
+    if (service === "migrate") {
+      await migrate(config, logger);
+      process.exit(0);
+    }
+  } catch (error) {
+    logger.fatal(error instanceof ConfigError ? { reason: error.message } : { err: error }, `${service} failed`);
+    process.exit(1);
+  }
+
+  let server: RunningServer;
+  try {
+    server = await serve(service, config, logger);
+  } catch (error) {
+    logger.fatal(error instanceof ConfigError ? { reason: error.message } : { err: error }, `${service} failed to start`);
+    process.exit(1);
+  }
+  logger.info({ url: server.url }, `${service} listening`);
+
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    logger.info({ signal }, "stopping");
+    server.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, "failed to stop cleanly");
+        process.exit(1);
+      },
+    );
+  };
+  // Servers are built with stopOnTerminationSignals: false, so this is the one listener.
+  for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, onSignal);
+}
+
+void main();

@@ -1,0 +1,7 @@
+import type { MigrationSet } from "../../../lib/db/migrate";
+import { createLeads } from "./20261121T000100_create_leads";
+
+/** The leads subgraph's migrations, applied into the `leads` schema. */
+export function leadsMigrations(appRole: string): MigrationSet {
+  return { schema: "leads", migrations: { "20261121T000100_create_leads": createLeads(appRole) } };
+}

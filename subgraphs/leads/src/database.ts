@@ -1,0 +1,52 @@
+import type { ColumnType, Generated, Selectable } from "kysely";
+
+/** `leads.leads`: one row per lead, owned by a tenant. */
+export interface LeadTable {
+  id: string;
+  tenant_id: string;
+  ghl_contact_id: string | null;
+  first_name: string;
+  last_name: string;
+  email: string | null;
+  phone: string | null;
+  source: string;
+  status: string;
+  tags: string[];
+  budget_min: number | null;
+  budget_max: number | null;
+  timeline: string;
+  financing: string;
+  property_types: string[];
+  preferred_areas: string[];
+  bedrooms_min: number | null;
+  assigned_to: string | null;
+  do_not_contact: boolean;
+  version: Generated<number>;
+  created_at: ColumnType<Date, Date | undefined, never>;
+  updated_at: ColumnType<Date, Date | undefined, Date>;
+  /** Generated: lower(last name, first name), the NAME sort key. */
+  sort_name: ColumnType<string, never, never>;
+  /** Generated: name, email and phone, lower-cased, for free-text search. */
+  search_text: ColumnType<string, never, never>;
+}
+
+/** `leads.notes`: notes realtors write on a lead. */
+export interface NoteTable {
+  id: string;
+  tenant_id: string;
+  lead_id: string;
+  body: string;
+  author: string;
+  created_at: ColumnType<Date, Date | undefined, never>;
+}
+
+/** The tables the leads subgraph owns, as Kysely sees them. */
+export interface LeadsDatabase {
+  "leads.leads": LeadTable;
+  "leads.notes": NoteTable;
+}
+
+/** A lead row as read. */
+export type LeadRow = Selectable<LeadTable>;
+/** A note row as read. */
+export type NoteRow = Selectable<NoteTable>;

@@ -1,0 +1,49 @@
+import DataLoader from "dataloader";
+import type { Kysely } from "kysely";
+import { withTenant } from "../../../../lib/db/tenant";
+import { isUuid } from "../../../../lib/ids";
+import { mapConnection, toConnection, type Connection } from "../../../../lib/pagination/connection";
+import type { PageRequest } from "../../../../lib/pagination/page-request";
+import type { LeadsDatabase } from "../database";
+import { listNotesForLeads } from "../note/note.repository";
+import type { Note } from "../note/note.type";
+import { findLeadsByIds } from "./lead.repository";
+import { toLead, toNote } from "./lead.service";
+import type { Lead } from "./lead.type";
+
+/** Per-request DataLoaders: every lead lookup and notes page is one statement per batch. */
+export interface LeadLoaders {
+  /** Leads of the caller's tenant by id; another tenant's id or a malformed one is null. */
+  leadById: DataLoader<string, Lead | null>;
+  /** The same page of notes for many leads. */
+  notes(request: PageRequest): DataLoader<string, Connection<Note>>;
+}
+
+/** Creates the loaders for one request, bound to the caller's tenant. */
+export function createLeadLoaders(db: Kysely<LeadsDatabase>, tenantId: string): LeadLoaders {
+  const leadById = new DataLoader<string, Lead | null>(async (ids) => {
+    const valid = ids.filter(isUuid).map((id) => id.toLowerCase());
+    const rows = valid.length ? await withTenant(db, tenantId, (trx) => findLeadsByIds(trx, tenantId, valid)) : [];
+    const byId = new Map(rows.map((row) => [row.id, toLead(row)]));
+    return ids.map((id) => byId.get(id.toLowerCase()) ?? null);
+  });
+
+  const notesLoaders = new Map<string, DataLoader<string, Connection<Note>>>();
+  function notes(request: PageRequest): DataLoader<string, Connection<Note>> {
+    const key = JSON.stringify(request);
+    let loader = notesLoaders.get(key);
+    if (!loader) {
+      loader = new DataLoader(async (leadIds) => {
+        const pages = await withTenant(db, tenantId, (trx) => listNotesForLeads(trx, tenantId, leadIds, request));
+        return leadIds.map((id) => {
+          const page = toConnection(request, pages.get(id)!, (row) => ({ value: row.sort_value, id: row.id }));
+          return mapConnection(page, toNote);
+        });
+      });
+      notesLoaders.set(key, loader);
+    }
+    return loader;
+  }
+
+  return { leadById, notes };
+}

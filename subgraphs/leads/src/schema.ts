@@ -1,0 +1,8 @@
+import type { GraphQLSchema } from "graphql";
+import { buildFederatedSchema, type ReferenceResolvers } from "../../../lib/server/federated-schema";
+import { LeadResolver, resolveLeadReference } from "./lead/lead.resolver";
+
+/** Builds the leads subgraph's federated schema. */
+export function buildLeadsSchema(): Promise<GraphQLSchema> {
+  return buildFederatedSchema([LeadResolver], { Lead: { __resolveReference: resolveLeadReference } } as ReferenceResolvers);
+}

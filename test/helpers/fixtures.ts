@@ -1,0 +1,61 @@
+import type { Insertable, Kysely } from "kysely";
+import { withTenant } from "../../lib/db/tenant";
+import { uuidv7 } from "../../lib/ids";
+import type { LeadTable, LeadsDatabase } from "../../subgraphs/leads/src/database";
+import { insertLead } from "../../subgraphs/leads/src/lead/lead.repository";
+import { insertNote } from "../../subgraphs/leads/src/note/note.repository";
+
+/** A minimal valid lead row for `tenant`; `overrides` set whatever a test cares about. */
+export function leadRow(tenant: string, overrides: Partial<Insertable<LeadTable>> = {}): Insertable<LeadTable> {
+  return {
+    id: uuidv7(),
+    tenant_id: tenant,
+    ghl_contact_id: null,
+    first_name: "Test",
+    last_name: "Lead",
+    email: null,
+    phone: null,
+    source: "OTHER",
+    status: "NEW",
+    tags: [],
+    budget_min: null,
+    budget_max: null,
+    timeline: "UNKNOWN",
+    financing: "UNKNOWN",
+    property_types: [],
+    preferred_areas: [],
+    bedrooms_min: null,
+    assigned_to: null,
+    do_not_contact: false,
+    ...overrides,
+  };
+}
+
+/** Inserts `count` simple leads (with `notesPerLead` notes each) for `tenant`; returns their ids in creation order. */
+export async function insertLeads(db: Kysely<LeadsDatabase>, tenant: string, count: number, notesPerLead = 0): Promise<string[]> {
+  return withTenant(db, tenant, async (trx) => {
+    const ids: string[] = [];
+    const base = Date.now() - count * 1000;
+    for (let i = 0; i < count; i++) {
+      const createdAt = new Date(base + i * 1000);
+      const row = await insertLead(
+        trx,
+        leadRow(tenant, {
+          id: uuidv7(createdAt.getTime()),
+          first_name: `First${String(i).padStart(4, "0")}`,
+          last_name: `Last${String(count - i).padStart(4, "0")}`,
+          email: `lead${i}@example.com`,
+          source: i % 2 ? "ZILLOW" : "WEBSITE",
+          tags: i % 3 === 0 ? ["investor"] : [],
+          created_at: createdAt,
+          updated_at: createdAt,
+        }),
+      );
+      ids.push(row!.id);
+      for (let n = 0; n < notesPerLead; n++) {
+        await insertNote(trx, { id: uuidv7(), tenant_id: tenant, lead_id: row!.id, body: `note ${n}`, author: "fixture", created_at: new Date(createdAt.getTime() + n) });
+      }
+    }
+    return ids;
+  });
+}

@@ -1,0 +1,126 @@
+import "reflect-metadata";
+import type { Kysely } from "kysely";
+import { generateIdentityKeyPair } from "../../lib/auth/identity";
+import type { Role } from "../../lib/auth/roles";
+import { createDatabase } from "../../lib/db/database";
+import type { RequestStats, RunningServer } from "../../lib/http/graphql-http";
+import { createLogger } from "../../lib/logger";
+import { createGateway } from "../../gateway/src/index";
+import type { GatewayConfig } from "../../gateway/src/config";
+import { signUserToken } from "../../gateway/src/auth/jwt";
+import { createLeadsSubgraph } from "../../subgraphs/leads/src/index";
+import { readSupergraphSdl } from "../../scripts/schema-files";
+import type { LeadsDatabase } from "../../subgraphs/leads/src/database";
+
+/** Test JWT settings shared by the stack and the tokens it hands out. */
+export const JWT = { secret: "test-secret-that-is-long-enough-for-hs256-0123456789", issuer: "enterprisehub-test", audience: "enterprisehub-graph" };
+
+/** Connection strings the global setup prepared. */
+export function testDatabaseUrls(): { owner: string; app: string } {
+  const owner = process.env["TEST_OWNER_DATABASE_URL"];
+  const app = process.env["TEST_APP_DATABASE_URL"];
+  if (!owner || !app) throw new Error("test database not prepared: run through jest (globalSetup)");
+  return { owner, app };
+}
+
+/** A unique tenant id per test run, so test files never see each other's rows. */
+export function uniqueTenant(label: string): string {
+  return `${label}-${Math.random().toString(36).slice(2, 10)}`;
+}
+
+/** A running leads subgraph and gateway on ephemeral ports. */
+export interface TestStack {
+  gatewayUrl: string;
+  leadsUrl: string;
+  identityKeys: ReturnType<typeof generateIdentityKeyPair>;
+  /** Requests the leads subgraph served since the last `resetStats`. */
+  leadsRequests: RequestStats[];
+  /** An application-role handle (RLS applies) for fixtures. */
+  appDb: Kysely<LeadsDatabase>;
+  /** An owner handle, for inspecting what the app role cannot see. */
+  ownerDb: Kysely<unknown>;
+  token(tenant: string, role: Role, options?: { sub?: string; scopes?: string[]; ttlSeconds?: number }): Promise<string>;
+  stop(): Promise<void>;
+}
+
+/** Starts the leads subgraph and the gateway against the test database. */
+export async function startStack(overrides: Partial<GatewayConfig> = {}): Promise<TestStack> {
+  const urls = testDatabaseUrls();
+  const identityKeys = generateIdentityKeyPair();
+  const logger = createLogger("test", process.env["LOG_LEVEL"] ?? "silent");
+  const leadsRequests: RequestStats[] = [];
+  const leads: RunningServer = await createLeadsSubgraph({
+    port: 0,
+    databaseUrl: urls.app,
+    identityPublicKey: identityKeys.publicKeyPem,
+    logger,
+    onRequest: (stats) => leadsRequests.push(stats),
+  });
+  const gateway = await createGateway({
+    port: 0,
+    supergraphSdl: readSupergraphSdl(),
+    subgraphUrls: { leads: leads.url },
+    databaseUrl: urls.app,
+    identityPrivateKey: identityKeys.privateKeyPem,
+    jwt: { secret: JWT.secret, issuer: JWT.issuer, audience: JWT.audience },
+    logger,
+    ...overrides,
+  });
+  const appDb = createDatabase<LeadsDatabase>(urls.app, { name: "test-app" });
+  const ownerDb = createDatabase<unknown>(urls.owner, { name: "test-owner" });
+  return {
+    gatewayUrl: gateway.url,
+    leadsUrl: leads.url,
+    identityKeys,
+    leadsRequests,
+    appDb,
+    ownerDb,
+    token: (tenant, role, options = {}) =>
+      signUserToken(
+        JWT.secret,
+        { sub: options.sub ?? `user-${role.toLowerCase()}`, tenant, role, scopes: options.scopes ?? [] },
+        { issuer: JWT.issuer, audience: JWT.audience, ttlSeconds: options.ttlSeconds ?? 600 },
+      ),
+    async stop() {
+      await gateway.stop();
+      await leads.stop();
+      await appDb.destroy();
+      await ownerDb.destroy();
+    },
+  };
+}
+
+/** A GraphQL response as a client sees it. */
+export interface GraphQLResponse<TData> {
+  status: number;
+  data?: TData | null;
+  errors?: { message: string; path?: (string | number)[]; extensions?: { code?: string; requestId?: string; [key: string]: unknown } }[];
+  headers: Headers;
+}
+
+/** POSTs a GraphQL operation with the given headers (e.g. `{ authorization: "Bearer ..." }`). */
+export async function graphql<TData = Record<string, unknown>>(
+  url: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+): Promise<GraphQLResponse<TData>> {
+  const response = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", accept: "application/graphql-response+json, application/json", ...headers },
+    body: JSON.stringify({ query, variables }),
+  });
+  const text = await response.text();
+  let body: { data?: TData | null; errors?: GraphQLResponse<TData>["errors"] } = {};
+  try {
+    body = JSON.parse(text) as typeof body;
+  } catch {
+    throw new Error(`non-JSON response ${response.status}: ${text.slice(0, 200)}`);
+  }
+  return { status: response.status, headers: response.headers, ...body };
+}
+
+/** `{ authorization: "Bearer <token>" }`. */
+export function bearer(token: string): Record<string, string> {
+  return { authorization: `Bearer ${token}` };
+}

@@ -1,0 +1,149 @@
+import pg from "pg";
+import { sql } from "kysely";
+import { createDatabase } from "../../lib/db/database";
+import { appendEvent, readEvents, LOG_START, type LogPosition } from "../../lib/events/event-log";
+import { startEventConsumer } from "../../lib/events/event-consumer";
+import type { StoredEvent } from "../../lib/events/event-types";
+import { createLogger } from "../../lib/logger";
+import { testDatabaseUrls, uniqueTenant } from "../helpers/stack";
+
+const urls = testDatabaseUrls();
+const db = createDatabase<unknown>(urls.app, { name: "event-log-test" });
+const owner = createDatabase<unknown>(urls.owner, { name: "event-log-owner" });
+const tenant = uniqueTenant("events");
+
+afterAll(async () => {
+  await db.destroy();
+  await owner.destroy();
+});
+
+function noteAdded(aggregateId: string) {
+  return { type: "LeadNoteAdded" as const, tenantId: tenant, aggregateId, payload: { noteId: aggregateId, author: "test" } };
+}
+
+/** A client holding an open transaction that has appended one event. */
+async function openTransactionWithEvent(aggregateId: string): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: urls.app });
+  await client.connect();
+  await client.query("begin");
+  await client.query("select set_config('app.tenant_id', $1, true)", [tenant]);
+  await client.query(
+    "insert into events.log (tenant_id, type, aggregate_id, payload, producer) values ($1, 'LeadNoteAdded', $2, $3, 'test')",
+    [tenant, aggregateId, JSON.stringify({ noteId: aggregateId, author: "test" })],
+  );
+  return client;
+}
+
+/** Reads everything visible after `from` for this test's tenant. */
+async function readMine(from: LogPosition): Promise<{ events: StoredEvent[]; position: LogPosition }> {
+  const events = await readEvents(db, from, 1000);
+  const last = events[events.length - 1];
+  return { events: events.filter((e) => e.tenantId === tenant), position: last ? { tx: last.tx, id: last.id } : from };
+}
+
+describe("events log", () => {
+  it("appends in the caller's transaction: a rolled-back change leaves no event", async () => {
+    await expect(
+      db.transaction().execute(async (trx) => {
+        await sql`select set_config('app.tenant_id', ${tenant}, true)`.execute(trx);
+        await appendEvent(trx, "test", noteAdded("rolled-back"));
+        throw new Error("abort");
+      }),
+    ).rejects.toThrow("abort");
+    const { events } = await readMine(LOG_START);
+    expect(events.map((e) => e.aggregateId)).not.toContain("rolled-back");
+  });
+
+  it("never lets a consumer skip an event whose transaction commits after a later id was committed", async () => {
+    const { position: start } = await readMine(LOG_START);
+    // T1 takes the lower id and stays open; T2 takes a higher id and commits first.
+    const t1 = await openTransactionWithEvent("first-id-commits-last");
+    const t2 = await openTransactionWithEvent("second-id-commits-first");
+    await t2.query("commit");
+
+    // While T1 is in flight, reading by id alone would hand out T2's event and move past T1's id.
+    const idOrder = await sql<{ aggregate_id: string }>`
+      select aggregate_id from events.log where tenant_id = ${tenant} and id > ${start.id} order by id`.execute(owner);
+    expect(idOrder.rows.map((r) => r.aggregate_id)).toEqual(["second-id-commits-first"]);
+
+    const during = await readMine(start);
+    expect(during.events).toEqual([]);
+
+    await t1.query("commit");
+    const after = await readMine(during.position);
+    expect(after.events.map((e) => e.aggregateId).sort()).toEqual(["first-id-commits-last", "second-id-commits-first"]);
+    // And nothing is handed out twice.
+    expect((await readMine(after.position)).events).toEqual([]);
+    await Promise.all([t1.end(), t2.end()]);
+  });
+
+  it("validates payloads on read", async () => {
+    const bad = await openTransactionWithEvent("bad-payload");
+    await bad.query("update events.log set payload = '{\"unexpected\":true}' where aggregate_id = 'bad-payload'");
+    await bad.query("commit");
+    await bad.end();
+    await expect(readEvents(db, LOG_START, 100_000)).rejects.toThrow(/invalid LeadNoteAdded payload/);
+    await sql`delete from events.log where aggregate_id = 'bad-payload'`.execute(owner);
+  });
+
+  it("a consumer applies each committed event exactly once and resumes from its saved position", async () => {
+    const seen: string[] = [];
+    const logger = createLogger("test", "silent");
+    const options = {
+      name: `test-consumer-${tenant}`,
+      db,
+      connectionString: urls.app,
+      logger,
+      pollMs: 50,
+      handle: async (events: readonly StoredEvent[]) => {
+        for (const e of events) if (e.tenantId === tenant && e.aggregateId.startsWith("c-")) seen.push(e.aggregateId);
+      },
+    };
+    const consumer = await startEventConsumer(options);
+    for (const id of ["c-1", "c-2"]) {
+      await db.transaction().execute(async (trx) => {
+        await sql`select set_config('app.tenant_id', ${tenant}, true)`.execute(trx);
+        await appendEvent(trx, "test", noteAdded(id));
+      });
+    }
+    await consumer.drain();
+    await consumer.stop();
+    await db.transaction().execute(async (trx) => {
+      await sql`select set_config('app.tenant_id', ${tenant}, true)`.execute(trx);
+      await appendEvent(trx, "test", noteAdded("c-3"));
+    });
+    const restarted = await startEventConsumer(options);
+    await restarted.drain();
+    await restarted.stop();
+    expect(seen).toEqual(["c-1", "c-2", "c-3"]);
+  });
+
+  it("two replicas of one consumer apply each event once between them", async () => {
+    const seen: string[] = [];
+    const options = {
+      name: `replicated-${tenant}`,
+      db,
+      connectionString: urls.app,
+      logger: createLogger("test", "silent"),
+      pollMs: 10,
+      batchSize: 3,
+      handle: async (events: readonly StoredEvent[]) => {
+        for (const e of events) if (e.tenantId === tenant && e.aggregateId.startsWith("r-")) seen.push(e.aggregateId);
+        // Hold the batch open so the other replica tries to read the same position meanwhile.
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      },
+    };
+    const replicas = await Promise.all([startEventConsumer(options), startEventConsumer(options)]);
+    const expected = Array.from({ length: 12 }, (_, i) => `r-${String(i).padStart(2, "0")}`);
+    for (const id of expected) {
+      await db.transaction().execute(async (trx) => {
+        await sql`select set_config('app.tenant_id', ${tenant}, true)`.execute(trx);
+        await appendEvent(trx, "test", noteAdded(id));
+      });
+    }
+    await Promise.all(replicas.map((r) => r.drain()));
+    await Promise.all(replicas.map((r) => r.drain()));
+    await Promise.all(replicas.map((r) => r.stop()));
+    expect([...seen].sort()).toEqual(expected);
+  });
+});
