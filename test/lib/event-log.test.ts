@@ -5,6 +5,7 @@ import { appendEvent, readEvents, LOG_START, type LogPosition } from "../../lib/
 import { startEventConsumer } from "../../lib/events/event-consumer";
 import type { StoredEvent } from "../../lib/events/event-types";
 import { createLogger } from "../../lib/logger";
+import { eventually } from "../helpers/eventually";
 import { testDatabaseUrls, uniqueTenant } from "../helpers/stack";
 
 const urls = testDatabaseUrls();
@@ -70,8 +71,11 @@ describe("events log", () => {
     expect(during.events).toEqual([]);
 
     await t1.query("commit");
-    const after = await readMine(during.position);
-    expect(after.events.map((e) => e.aggregateId).sort()).toEqual(["first-id-commits-last", "second-id-commits-first"]);
+    const after = await eventually(async () => {
+      const read = await readMine(during.position);
+      expect(read.events.map((e) => e.aggregateId).sort()).toEqual(["first-id-commits-last", "second-id-commits-first"]);
+      return read;
+    });
     // And nothing is handed out twice.
     expect((await readMine(after.position)).events).toEqual([]);
     await Promise.all([t1.end(), t2.end()]);
@@ -82,8 +86,12 @@ describe("events log", () => {
     await bad.query("update events.log set payload = '{\"unexpected\":true}' where aggregate_id = 'bad-payload'");
     await bad.query("commit");
     await bad.end();
-    await expect(readEvents(db, LOG_START, 100_000)).rejects.toThrow(/invalid LeadNoteAdded payload/);
-    await sql`delete from events.log where aggregate_id = 'bad-payload'`.execute(owner);
+    try {
+      await eventually(() => expect(readEvents(db, LOG_START, 100_000)).rejects.toThrow(/invalid LeadNoteAdded payload/));
+    } finally {
+      // A row no reader can parse would stall every consumer sharing this database.
+      await sql`delete from events.log where aggregate_id = 'bad-payload'`.execute(owner);
+    }
   });
 
   it("a consumer applies each committed event exactly once and resumes from its saved position", async () => {
@@ -106,16 +114,21 @@ describe("events log", () => {
         await appendEvent(trx, "test", noteAdded(id));
       });
     }
-    await consumer.drain();
+    await eventually(async () => {
+      await consumer.drain();
+      expect(seen).toEqual(["c-1", "c-2"]);
+    });
     await consumer.stop();
     await db.transaction().execute(async (trx) => {
       await sql`select set_config('app.tenant_id', ${tenant}, true)`.execute(trx);
       await appendEvent(trx, "test", noteAdded("c-3"));
     });
     const restarted = await startEventConsumer(options);
-    await restarted.drain();
+    await eventually(async () => {
+      await restarted.drain();
+      expect(seen).toEqual(["c-1", "c-2", "c-3"]);
+    });
     await restarted.stop();
-    expect(seen).toEqual(["c-1", "c-2", "c-3"]);
   });
 
   it("two replicas of one consumer apply each event once between them", async () => {
@@ -141,7 +154,11 @@ describe("events log", () => {
         await appendEvent(trx, "test", noteAdded(id));
       });
     }
-    await Promise.all(replicas.map((r) => r.drain()));
+    // Waiting for the full set, not for a count, so a duplicate could not pass for a missing event.
+    await eventually(async () => {
+      await Promise.all(replicas.map((r) => r.drain()));
+      expect([...seen].sort()).toEqual(expected);
+    });
     await Promise.all(replicas.map((r) => r.drain()));
     await Promise.all(replicas.map((r) => r.stop()));
     expect([...seen].sort()).toEqual(expected);
