@@ -3,11 +3,12 @@ import { ConfigError } from "../lib/config";
 import { createDatabase } from "../lib/db/database";
 import { ensureAppRole, migrateToLatest, type MigrationSet } from "../lib/db/migrate";
 import { eventsMigrations } from "../lib/events/events.migrations";
+import { intelligenceMigrations } from "../subgraphs/intelligence/migrations/index";
 import { leadsMigrations } from "../subgraphs/leads/migrations/index";
 
 /** Every service's migrations, in the order they must be applied (the shared log first). */
 export function allMigrationSets(appRole: string): MigrationSet[] {
-  return [eventsMigrations(appRole), leadsMigrations(appRole), gatewayMigrations(appRole)];
+  return [eventsMigrations(appRole), leadsMigrations(appRole), intelligenceMigrations(appRole), gatewayMigrations(appRole)];
 }
 
 /** What {@link preparePlatformDatabase} needs. */

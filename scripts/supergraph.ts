@@ -2,12 +2,16 @@ import "reflect-metadata";
 import { composeServices } from "@apollo/composition";
 import { printSubgraphSchema } from "@apollo/subgraph";
 import { parse } from "graphql";
+import { buildIntelligenceSchema } from "../subgraphs/intelligence/src/schema";
 import { buildLeadsSchema } from "../subgraphs/leads/src/schema";
 
 /** Where the checked-in schema files live. */
 
 /** Each subgraph's name, default URL and schema builder; the gateway overrides URLs by config. */
-const SUBGRAPHS = [{ name: "leads", url: "http://localhost:4001/graphql", build: buildLeadsSchema }] as const;
+const SUBGRAPHS = [
+  { name: "leads", url: "http://localhost:4001/graphql", build: buildLeadsSchema },
+  { name: "intelligence", url: "http://localhost:4002/graphql", build: buildIntelligenceSchema },
+] as const;
 
 /** The SDL of every subgraph and the composed supergraph, as the code produces them now. */
 export interface ComposedSchemas {

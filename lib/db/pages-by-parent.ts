@@ -1,4 +1,5 @@
 import { sql, type Kysely } from "kysely";
+import { isUuid } from "../ids";
 import type { PageResult } from "../pagination/connection";
 import type { PageRequest } from "../pagination/page-request";
 import { beyond, orderBy, readsDescending, type KeysetOrder } from "./keyset";
@@ -31,6 +32,11 @@ export async function listPagesByParent<Row extends object, DB = unknown>(
   parentIds: readonly string[],
   request: PageRequest,
 ): Promise<Map<string, PageResult<WithSortValue<Row>>>> {
+  const pages = new Map<string, PageResult<WithSortValue<Row>>>();
+  for (const id of parentIds) pages.set(id, { rows: [], totalCount: 0, hasRowsBeforeCursor: false });
+  // A malformed id has no children; casting it to uuid would fail the whole batch.
+  const ids = parentIds.filter(isUuid);
+  if (ids.length === 0) return pages;
   const descending = readsDescending(child.order, request);
   const inRange = request.cursor ? beyond(child.order, request.cursor, descending) : sql<boolean>`true`;
   const parent = sql.ref(`c.${child.parentColumn}`);
@@ -43,13 +49,11 @@ export async function listPagesByParent<Row extends object, DB = unknown>(
           row_number() over (partition by ${parent} order by ${orderBy(child.order, descending)}) as position,
           ${inRange} as in_range
         from ${sql.table(child.table)} c
-        where c.tenant_id = ${tenantId} and ${parent} = any(${sql.val(parentIds)}::uuid[])
+        where c.tenant_id = ${tenantId} and ${parent} = any(${sql.val(ids)}::uuid[])
       ) numbered
     ) ranked
     where (in_range and rank <= ${request.limit + 1}) or position = 1
     order by parent_key, position`.execute(db);
-  const pages = new Map<string, PageResult<WithSortValue<Row>>>();
-  for (const id of parentIds) pages.set(id, { rows: [], totalCount: 0, hasRowsBeforeCursor: false });
   for (const { parent_key, total, in_range, position: _position, rank: _rank, ...row } of rows) {
     const page = pages.get(parent_key);
     if (!page) continue;

@@ -1,5 +1,6 @@
 import { z } from "zod";
 
+const scoreTier = z.enum(["HOT", "WARM", "COLD"]);
 const leadStatus = z.enum(["NEW", "CONTACTED", "QUALIFIED", "APPOINTMENT_SET", "UNDER_CONTRACT", "CLOSED_WON", "CLOSED_LOST"]);
 
 /** The lead fields every consumer may rely on (scoring, analytics, billing). */
@@ -34,6 +35,24 @@ export const eventPayloadSchemas = {
   LeadStatusChanged: z.object({ from: leadStatus, to: leadStatus, version: z.number().int() }),
   LeadNoteAdded: z.object({ noteId: z.string(), author: z.string() }),
   LeadDeleted: z.object({ ghlContactId: z.string().nullable() }),
+  /** A message from or to the lead (aggregate: the lead). Inbound ones are analyzed by intelligence. */
+  LeadMessageReceived: z.object({
+    messageId: z.string().min(1).max(128),
+    direction: z.enum(["INBOUND", "OUTBOUND"]),
+    channel: z.string(),
+    body: z.string(),
+  }),
+  /** Intelligence read a message (aggregate: the lead); billing meters these. */
+  MessageAnalyzed: z.object({ insightId: z.string(), provider: z.string(), intent: z.string(), fallbackReason: z.string().nullable() }),
+  /** Intelligence scored a lead (aggregate: the lead); `previousTier` is null for a first score. */
+  LeadScored: z.object({
+    scoreId: z.string(),
+    value: z.number().int().min(0).max(100),
+    tier: scoreTier,
+    previousTier: scoreTier.nullable(),
+    modelVersion: z.string(),
+    revision: z.number().int(),
+  }),
 } as const;
 
 /** Name of an event type. */

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { ErrorCode, clientError } from "../errors";
 import { decodeCursor, type KeysetPosition } from "./cursor";
 
@@ -54,4 +55,13 @@ export function toPageRequest(args: ConnectionArguments, queryKey: string, isSor
     cursor: after != null ? decodeCursor(queryKey, after, "after", isSortValue) : null,
     queryKey,
   };
+}
+
+/**
+ * A query key for `toPageRequest`: the connection's name plus a fingerprint of its ordering
+ * and filter, so a cursor from one listing is refused by another.
+ */
+export function queryKeyOf(name: string, orderingAndFilter: unknown): string {
+  const fingerprint = createHash("sha256").update(JSON.stringify(orderingAndFilter)).digest("base64url").slice(0, 16);
+  return `${name}:${fingerprint}`;
 }

@@ -1,4 +1,6 @@
 import { BuyingTimeline, FinancingStatus, LeadSource, LeadStatus, PropertyType } from "../../subgraphs/leads/src/lead/lead.enums";
+import { AUSTIN_MARKET_AREAS, AUSTIN_REGIONS, type MarketArea } from "../../subgraphs/intelligence/src/market/austin-market";
+import { makeRand, type Rand, type Weighted } from "./random";
 
 /** A generated note on a seed lead. */
 export interface SeedNote { body: string; author: string; createdAt: Date }
@@ -23,7 +25,6 @@ export interface SeedLead {
   notes: SeedNote[];
 }
 
-type Weighted<T> = ReadonlyArray<readonly [T, number]>;
 const DAY = 86_400_000;
 const { UNDER_CONTRACT, CLOSED_WON, CLOSED_LOST } = LeadStatus;
 const { IMMEDIATE, WITHIN_3_MONTHS, WITHIN_6_MONTHS, WITHIN_12_MONTHS, JUST_BROWSING } = BuyingTimeline;
@@ -44,14 +45,8 @@ const NAME_GROUPS: ReadonlyArray<{ weight: number; spanish: boolean; first: read
 ];
 const ALL_LAST = NAME_GROUPS.flatMap((g) => g.last);
 const AGENTS = ["Sarah Mitchell", "Marcus Johnson", "Priya Raman", "Diego Hernandez", "Emily Chen", "Jake Thompson", "Rachel Nguyen", "Carlos Mendoza", "Lauren Brooks", "Andre Williams", "Megan O'Connor", "Kevin Patel", "Brittany Cole", "Tyler Reyes", "Hannah Kim", "Jordan Ellis"];
-// [area, rough median list price]; regions keep a lead's areas geographically coherent.
-const REGIONS: Weighted<Weighted<string>> = [
-  [[["Downtown Austin", 650e3], ["East Austin", 600e3], ["South Congress", 750e3], ["Mueller", 700e3], ["Hyde Park", 750e3]], 30],
-  [[["Round Rock", 420e3], ["Cedar Park", 480e3], ["Pflugerville", 390e3], ["Georgetown", 430e3], ["Leander", 450e3]], 35],
-  [[["Lakeway", 900e3], ["Bee Cave", 950e3], ["Dripping Springs", 750e3]], 15],
-  [[["Kyle", 340e3], ["Buda", 370e3], ["Manor", 320e3]], 20],
-];
-const ALL_AREAS = REGIONS.flatMap(([areas]) => areas);
+// Regions keep a lead's areas geographically coherent.
+const REGIONS: Weighted<readonly MarketArea[]> = AUSTIN_REGIONS.map((region) => [region.areas, region.demandWeight] as const);
 const DOMAINS: Weighted<string> = [["gmail.com", 45], ["yahoo.com", 12], ["outlook.com", 10], ["icloud.com", 12], ["hotmail.com", 6], ["att.net", 3], ["utexas.edu", 2], ["dell.com", 2], ["apple.com", 2], ["tesla.com", 2], ["indeed.com", 1]];
 const PERSONAL_DOMAINS = new Set(["gmail.com", "yahoo.com", "outlook.com", "icloud.com", "hotmail.com", "att.net"]);
 const SOURCES: Weighted<LeadSource> = [[LeadSource.ZILLOW, 22], [LeadSource.WEBSITE, 16], [LeadSource.REALTOR_COM, 12], [LeadSource.FACEBOOK, 12], [LeadSource.GOOGLE_ADS, 9], [LeadSource.REFERRAL, 10], [LeadSource.OPEN_HOUSE, 7], [LeadSource.SIGN_CALL, 4], [LeadSource.GHL_IMPORT, 6], [LeadSource.OTHER, 2]];
@@ -114,36 +109,6 @@ const NOTE_TEMPLATES: ReadonlyArray<(c: NoteCtx, r: Rand) => string | null> = [
   (c) => c.lead.source === LeadSource.OPEN_HOUSE ? `Met at the open house in ${c.area}; liked the floor plan, worried about HOA fees.` : null,
 ];
 
-type Rand = ReturnType<typeof makeRand>;
-function makeRand(seedText: string) {
-  let a = 0x811c9dc5; // FNV-1a of the seed text, then mulberry32
-  for (let i = 0; i < seedText.length; i++) a = Math.imul(a ^ seedText.charCodeAt(i), 0x01000193);
-  const next = (): number => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (lo: number, hi: number): number => lo + Math.floor(next() * (hi - lo + 1));
-  const pick = <T>(xs: readonly T[]): T => {
-    const x = xs[Math.floor(next() * xs.length)];
-    if (x === undefined) throw new Error("pick from an empty list");
-    return x;
-  };
-  const weighted = <T>(xs: Weighted<T>): T => {
-    let roll = next() * xs.reduce((sum, [, w]) => sum + w, 0);
-    for (const [x, w] of xs) if ((roll -= w) < 0) return x;
-    return pick(xs)[0];
-  };
-  const sample = <T>(xs: readonly T[], k: number): T[] => {
-    const pool = [...xs];
-    const out: T[] = [];
-    while (out.length < k && pool.length > 0) out.push(...pool.splice(Math.floor(next() * pool.length), 1));
-    return out;
-  };
-  return { next, int, pick, weighted, sample, chance: (p: number): boolean => next() < p, between: (lo: number, hi: number): number => lo + next() * (hi - lo) };
-}
-
 const round5k = (n: number): number => Math.round(n / 5000) * 5000;
 const money = (n: number): string => (n >= 1e6 ? `$${Number((n / 1e6).toFixed(2))}M` : `$${Math.round(n / 1000)}k`);
 const slug = (s: string): string => s.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase().replace(/[^a-z0-9]/g, "");
@@ -178,11 +143,11 @@ export function generateLeads(tenantId: string, count: number, now: Date): SeedL
     if (r.chance(0.25)) { const second = r.weighted(PROPERTY_TYPES); if (!propertyTypes.includes(second)) propertyTypes.push(second); }
     const regionAreas = r.weighted(REGIONS);
     const areas = r.sample(regionAreas, r.weighted([[1, 50], [2, 35], [3, 15]]));
-    if (areas.length < 3 && r.chance(0.1)) { const extra = r.pick(ALL_AREAS); if (!areas.includes(extra)) areas.push(extra); }
+    if (areas.length < 3 && r.chance(0.1)) { const extra = r.pick(AUSTIN_MARKET_AREAS); if (!areas.includes(extra)) areas.push(extra); }
 
     let budgetMin: number | null = null, budgetMax: number | null = null;
     if (!r.chance(stage.noBudget)) {
-      const median = areas.reduce((sum, [, price]) => sum + price, 0) / areas.length;
+      const median = areas.reduce((sum, a) => sum + a.medianListPrice, 0) / areas.length;
       const kind = propertyTypes[0] === PropertyType.CONDO ? 0.7 : propertyTypes[0] === PropertyType.LAND || propertyTypes[0] === PropertyType.MANUFACTURED ? 0.6 : 1;
       budgetMax = round5k(Math.min(2_500_000, Math.max(200_000, median * kind * (r.between(0.65, 1.6) + (r.chance(0.08) ? 1 : 0)))));
       budgetMin = Math.max(180_000, round5k(budgetMax * r.between(0.6, 0.85)));
@@ -229,7 +194,7 @@ export function generateLeads(tenantId: string, count: number, now: Date): SeedL
 
     const author = (): string => assignedTo ?? r.pick(agents);
     const lead = { source, financing, tags: tagList, propertyTypes };
-    const ctx: NoteCtx = { first: firstName, area: r.pick(areas)[0], budget: budgetMax === null ? null : money(budgetMax), beds: bedroomsMin, lead };
+    const ctx: NoteCtx = { first: firstName, area: r.pick(areas).name, budget: budgetMax === null ? null : money(budgetMax), beds: bedroomsMin, lead };
     const noteCount = r.int(...stage.notes);
     const closing = stage.closing.length > 0 ? r.pick(stage.closing).replace("{area}", ctx.area) : null;
     const general = r.sample(NOTE_TEMPLATES, NOTE_TEMPLATES.length).map((t) => t(ctx, r)).filter((b): b is string => b !== null);
@@ -243,7 +208,7 @@ export function generateLeads(tenantId: string, count: number, now: Date): SeedL
 
     leads.push({
       ghlContactId, firstName, lastName, email, phone, source, status, tags: tagList, budgetMin, budgetMax, timeline, financing,
-      propertyTypes, preferredAreas: areas.map(([name]) => name), bedroomsMin, assignedTo,
+      propertyTypes, preferredAreas: areas.map((a) => a.name), bedroomsMin, assignedTo,
       doNotContact: r.chance(status === CLOSED_LOST ? 0.12 : 0.03),
       createdAt: new Date(createdMs), updatedAt: new Date(updatedMs), notes,
     });

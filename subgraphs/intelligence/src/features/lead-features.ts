@@ -1,4 +1,4 @@
-import type { BuyingTimeline, FinancingStatus, LeadStatus, PropertyType } from "../../../leads/src/lead/lead.enums";
+import { BuyingTimeline, type FinancingStatus, type LeadStatus, type PropertyType } from "../../../leads/src/lead/lead.enums";
 import type { ExtractedFacts } from "../insight/analyzer/message-analyzer";
 import type { MessageIntent, Urgency } from "../insight/insight.enums";
 
@@ -40,7 +40,22 @@ export interface SearchProfile {
   timeline: BuyingTimeline;
 }
 
-/** The lead's search, with gaps filled from what its messages said. */
+// Soonest first: a lead that said "as soon as possible" in a message is that soon, whatever
+// its CRM field still says (and so moving that field sooner can never lower the score).
+const TIMELINE_ORDER: readonly BuyingTimeline[] = [
+  BuyingTimeline.IMMEDIATE,
+  BuyingTimeline.WITHIN_3_MONTHS,
+  BuyingTimeline.WITHIN_6_MONTHS,
+  BuyingTimeline.WITHIN_12_MONTHS,
+  BuyingTimeline.JUST_BROWSING,
+  BuyingTimeline.UNKNOWN,
+];
+
+function sooner(a: BuyingTimeline, b: BuyingTimeline | null): BuyingTimeline {
+  return b !== null && TIMELINE_ORDER.indexOf(b) < TIMELINE_ORDER.indexOf(a) ? b : a;
+}
+
+/** The lead's search, with gaps filled from what its messages said; the timeline is the sooner of the two. */
 export function searchProfile(features: LeadFeatures): SearchProfile {
   const { extracted } = features;
   return {
@@ -49,6 +64,6 @@ export function searchProfile(features: LeadFeatures): SearchProfile {
     bedroomsMin: features.bedroomsMin ?? extracted.bedrooms,
     areas: features.preferredAreas.length > 0 ? features.preferredAreas : extracted.areas,
     propertyTypes: features.propertyTypes,
-    timeline: features.timeline === "UNKNOWN" && extracted.timeline !== null ? extracted.timeline : features.timeline,
+    timeline: sooner(features.timeline, extracted.timeline),
   };
 }

@@ -1,4 +1,5 @@
 import { Field, ID, InputType, Int, registerEnumType } from "type-graphql";
+import { SortDirection } from "../../../../lib/graphql/sort-direction";
 import { BuyingTimeline, FinancingStatus, LeadSource, LeadStatus, PropertyType } from "./lead.enums";
 
 /** Lead fields a client may set. Absent means "leave as is"; `null` clears a nullable field. */
@@ -133,13 +134,6 @@ export enum LeadOrderField {
   NAME = "NAME",
 }
 registerEnumType(LeadOrderField, { name: "LeadOrderField" });
-
-/** Sort direction. */
-export enum SortDirection {
-  ASC = "ASC",
-  DESC = "DESC",
-}
-registerEnumType(SortDirection, { name: "SortDirection" });
 
 /** How `Query.leads` is sorted; ties are broken by id so cursors are exact. */
 @InputType()

@@ -3,6 +3,7 @@ import type { Kysely } from "kysely";
 import { withTenant } from "../../../../lib/db/tenant";
 import { isUuid } from "../../../../lib/ids";
 import { mapConnection, toConnection, type Connection } from "../../../../lib/pagination/connection";
+import { loaderPerPageRequest } from "../../../../lib/pagination/page-loaders";
 import type { PageRequest } from "../../../../lib/pagination/page-request";
 import type { LeadsDatabase } from "../database";
 import { listNotesForLeads } from "../note/note.repository";
@@ -28,22 +29,10 @@ export function createLeadLoaders(db: Kysely<LeadsDatabase>, tenantId: string): 
     return ids.map((id) => byId.get(id.toLowerCase()) ?? null);
   });
 
-  const notesLoaders = new Map<string, DataLoader<string, Connection<Note>>>();
-  function notes(request: PageRequest): DataLoader<string, Connection<Note>> {
-    const key = JSON.stringify(request);
-    let loader = notesLoaders.get(key);
-    if (!loader) {
-      loader = new DataLoader(async (leadIds) => {
-        const pages = await withTenant(db, tenantId, (trx) => listNotesForLeads(trx, tenantId, leadIds, request));
-        return leadIds.map((id) => {
-          const page = toConnection(request, pages.get(id)!, (row) => ({ value: row.sort_value, id: row.id }));
-          return mapConnection(page, toNote);
-        });
-      });
-      notesLoaders.set(key, loader);
-    }
-    return loader;
-  }
+  const notes = loaderPerPageRequest<string, Connection<Note>>(async (request, leadIds) => {
+    const pages = await withTenant(db, tenantId, (trx) => listNotesForLeads(trx, tenantId, leadIds, request));
+    return leadIds.map((id) => mapConnection(toConnection(request, pages.get(id)!, (row) => ({ value: row.sort_value, id: row.id })), toNote));
+  });
 
   return { leadById, notes };
 }

@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import type { Kysely, Updateable } from "kysely";
 import type { Identity } from "../../../../lib/auth/identity";
 import { withTenant } from "../../../../lib/db/tenant";
@@ -9,13 +8,14 @@ import { UserErrorCode, invalidInput, userError, type UserError } from "../../..
 import { isUuid, uuidv7 } from "../../../../lib/ids";
 import { mapConnection, toConnection, type Connection } from "../../../../lib/pagination/connection";
 import { isTimestampSortValue } from "../../../../lib/pagination/cursor";
-import { toPageRequest, type ConnectionArguments } from "../../../../lib/pagination/page-request";
+import { queryKeyOf, toPageRequest, type ConnectionArguments } from "../../../../lib/pagination/page-request";
 import type { LeadRow, LeadTable, LeadsDatabase, NoteRow } from "../database";
 import { insertNote } from "../note/note.repository";
 import type { Note } from "../note/note.type";
 import { BuyingTimeline, FinancingStatus, LeadSource, LeadStatus, type PropertyType } from "./lead.enums";
 import type { CreateLeadInput, LeadChangesInput, LeadFilter, LeadOrder, UpdateLeadInput, UpsertLeadFromGhlInput } from "./lead.inputs";
-import { LeadOrderField, SortDirection } from "./lead.inputs";
+import { SortDirection } from "../../../../lib/graphql/sort-direction";
+import { LeadOrderField } from "./lead.inputs";
 import * as repo from "./lead.repository";
 import { canTransition, LEAD_TRANSITIONS } from "./lead.status";
 import type { Lead } from "./lead.type";
@@ -148,8 +148,7 @@ export async function listLeads(
 ): Promise<Connection<Lead>> {
   const order = args.orderBy ?? { field: LeadOrderField.CREATED_AT, direction: SortDirection.DESC };
   const filter = toListFilter(args.filter);
-  const fingerprint = createHash("sha256").update(JSON.stringify(filter)).digest("base64url").slice(0, 16);
-  const request = toPageRequest(args, `leads:${order.field}:${order.direction}:${fingerprint}`, order.field === LeadOrderField.NAME ? undefined : isTimestampSortValue);
+  const request = toPageRequest(args, queryKeyOf("leads", { order, filter }), order.field === LeadOrderField.NAME ? undefined : isTimestampSortValue);
   const sort = { column: SORT_COLUMN[order.field], descending: order.direction === SortDirection.DESC };
   const page = await withTenant(db, identity.tenant, (trx) => repo.listLeads(trx, identity.tenant, filter, sort, request));
   return mapConnection(toConnection(request, page, (row) => ({ value: row.sort_value, id: row.id })), toLead);

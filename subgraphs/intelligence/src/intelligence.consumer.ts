@@ -1,0 +1,122 @@
+import { sql, type Kysely, type Transaction } from "kysely";
+import type { StoredEvent } from "../../../lib/events/event-types";
+import { startEventConsumer, type EventConsumer } from "../../../lib/events/event-consumer";
+import { isUuid } from "../../../lib/ids";
+import type { Logger } from "../../../lib/logger";
+import type { IntelligenceDatabase } from "./database";
+import type { LeadEvaluator } from "./evaluation/lead-evaluator";
+import type { LeadFeatures } from "./features/lead-features";
+import { applyFeatureEvent, isFeatureEvent, type FeatureEvent } from "./features/lead-features.events";
+import { deleteLeadIntelligence, findFeatures, saveFeatures } from "./features/lead-features.repository";
+import type { MessageAnalyzer } from "./insight/analyzer/message-analyzer";
+import { MessageChannel } from "./insight/insight.enums";
+import { recordAnalysis } from "./insight/insight.service";
+import { recordScores } from "./score/score.service";
+
+/** The consumer's name in the log's offsets table. */
+export const INTELLIGENCE_CONSUMER = "intelligence";
+
+type MessageEvent = Extract<StoredEvent, { type: "LeadMessageReceived" }>;
+type RelevantEvent = FeatureEvent | MessageEvent;
+
+const CHANNELS = new Set<string>(Object.values(MessageChannel));
+
+function isRelevant(event: StoredEvent): event is RelevantEvent {
+  // Aggregate ids of lead events are lead uuids; anything else cannot be a lead of ours.
+  if (!isUuid(event.aggregateId)) return false;
+  return isFeatureEvent(event) || (event.type === "LeadMessageReceived" && event.payload.direction === "INBOUND");
+}
+
+function channelOf(value: string): MessageChannel {
+  return CHANNELS.has(value) ? (value as MessageChannel) : MessageChannel.OTHER;
+}
+
+/** What a batch did to one tenant's leads. */
+interface TenantChanges {
+  features: Map<string, LeadFeatures>;
+  changed: Set<string>;
+  deleted: Set<string>;
+  /** Revision each lead had before the batch: a lead is rescored only when it moved. */
+  revisionBefore: Map<string, number>;
+}
+
+/** What {@link applyTenantEvents} needs. */
+interface Dependencies {
+  evaluator: LeadEvaluator;
+  analyzer: MessageAnalyzer;
+  logger: Logger;
+}
+
+async function applyTenantEvents(trx: Transaction<IntelligenceDatabase>, tenantId: string, events: readonly RelevantEvent[], deps: Dependencies): Promise<void> {
+  await sql`select set_config('app.tenant_id', ${tenantId}, true)`.execute(trx);
+  const ids = [...new Set(events.map((event) => event.aggregateId.toLowerCase()))];
+  // Locked: `analyzeMessage` read-modify-writes the same rows.
+  const loaded = await findFeatures(trx, tenantId, ids, { forUpdate: true });
+  const state: TenantChanges = {
+    features: new Map(loaded.map((f) => [f.leadId, f])),
+    changed: new Set(),
+    deleted: new Set(),
+    revisionBefore: new Map(loaded.map((f) => [f.leadId, f.revision])),
+  };
+  for (const event of events) {
+    const leadId = event.aggregateId.toLowerCase();
+    const current = state.features.get(leadId) ?? null;
+    if (event.type === "LeadMessageReceived") {
+      if (!current) continue; // a message for a lead never seen (or deleted): nothing to attach it to
+      const analysis = await deps.analyzer.analyze({ body: event.payload.body, channel: channelOf(event.payload.channel) });
+      const recorded = await recordAnalysis(trx, current, { channel: channelOf(event.payload.channel), messageId: event.payload.messageId, analysis });
+      if (recorded) {
+        state.features.set(leadId, recorded.features);
+        state.changed.add(leadId);
+      }
+      continue;
+    }
+    const change = applyFeatureEvent(current, event);
+    if (change.kind === "changed") {
+      state.features.set(leadId, change.features);
+      state.changed.add(leadId);
+      state.deleted.delete(leadId);
+    } else if (change.kind === "deleted") {
+      state.features.delete(leadId);
+      state.changed.delete(leadId);
+      state.deleted.add(leadId);
+    }
+  }
+  await deleteLeadIntelligence(trx, tenantId, [...state.deleted]);
+  const changed = [...state.changed].map((id) => state.features.get(id)!);
+  await saveFeatures(trx, changed);
+  const moved = changed.filter((f) => f.revision !== state.revisionBefore.get(f.leadId));
+  await recordScores(trx, deps.evaluator, tenantId, moved);
+}
+
+/**
+ * Keeps intelligence's read model in step with the log: lead events update the lead's
+ * features, inbound messages are analyzed into insights, and every lead whose features
+ * moved is rescored (`LeadScored`), all in the transaction that saves the log position, so
+ * a batch is applied exactly once. Tenants are applied one at a time, each under its own
+ * row-level-security setting.
+ */
+export function startIntelligenceConsumer(
+  db: Kysely<IntelligenceDatabase>,
+  connectionString: string,
+  deps: Dependencies,
+  options: { pollMs?: number } = {},
+): Promise<EventConsumer> {
+  return startEventConsumer<IntelligenceDatabase>({
+    name: INTELLIGENCE_CONSUMER,
+    db,
+    connectionString,
+    logger: deps.logger,
+    ...(options.pollMs !== undefined ? { pollMs: options.pollMs } : {}),
+    async handle(events, trx) {
+      const byTenant = new Map<string, RelevantEvent[]>();
+      for (const event of events) {
+        if (!isRelevant(event)) continue;
+        const list = byTenant.get(event.tenantId) ?? [];
+        list.push(event);
+        byTenant.set(event.tenantId, list);
+      }
+      for (const [tenantId, tenantEvents] of byTenant) await applyTenantEvents(trx, tenantId, tenantEvents, deps);
+    },
+  });
+}

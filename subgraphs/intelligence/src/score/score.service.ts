@@ -1,0 +1,83 @@
+import type { Kysely } from "kysely";
+import type { Identity } from "../../../../lib/auth/identity";
+import { withTenant } from "../../../../lib/db/tenant";
+import { appendEvent } from "../../../../lib/events/event-log";
+import { UserErrorCode, userError } from "../../../../lib/graphql/user-error";
+import { isUuid, uuidv7 } from "../../../../lib/ids";
+import type { IntelligenceDatabase, ScoreRow } from "../database";
+import type { LeadEvaluator } from "../evaluation/lead-evaluator";
+import type { LeadFeatures } from "../features/lead-features";
+import { ScoreTier } from "./score.enums";
+import { findFeatures } from "../features/lead-features.repository";
+import type { RescoreLeadInput } from "./score.inputs";
+import { factorsJson, toLeadScore } from "./score.mapper";
+import type { RescoreLeadPayload } from "./score.payloads";
+import { findLatestScores, insertScores } from "./score.repository";
+
+/** The producer name intelligence appends events under. */
+export const INTELLIGENCE_PRODUCER = "intelligence";
+
+const TIERS = new Set<string>(Object.values(ScoreTier));
+
+function asTier(value: string | undefined): ScoreTier | null {
+  return value !== undefined && TIERS.has(value) ? (value as ScoreTier) : null;
+}
+
+/**
+ * Scores one tenant's leads and records the scores: a row per lead in the history and a
+ * `LeadScored` event (with the previous tier) in the caller's transaction, so the score and
+ * its announcement commit together. `fresh` recomputes even at a cached revision.
+ */
+export async function recordScores(
+  trx: Kysely<IntelligenceDatabase>,
+  evaluator: LeadEvaluator,
+  tenantId: string,
+  leads: readonly LeadFeatures[],
+  options: { fresh?: boolean } = {},
+): Promise<Map<string, ScoreRow>> {
+  if (leads.length === 0) return new Map();
+  const ids = leads.map((lead) => lead.leadId);
+  // Scoring also warms the matches cache for the new revision: the next read of matches is a hit.
+  const [evaluations, previous] = await Promise.all([evaluator.evaluate(tenantId, leads, options), findLatestScores(trx, tenantId, ids)]);
+  const previousTier = new Map(previous.map((row) => [row.lead_id, asTier(row.tier)]));
+  const rows = await insertScores(
+    trx,
+    leads.flatMap((lead) => {
+      const evaluation = evaluations.get(lead.leadId);
+      if (!evaluation) return [];
+      const { score } = evaluation;
+      return [{ id: uuidv7(), tenant_id: tenantId, lead_id: lead.leadId, value: score.value, tier: score.tier, factors: factorsJson(score.factors), model_version: score.modelVersion, revision: lead.revision }];
+    }),
+  );
+  for (const row of rows) {
+    await appendEvent(trx, INTELLIGENCE_PRODUCER, {
+      type: "LeadScored",
+      tenantId,
+      aggregateId: row.lead_id,
+      payload: {
+        scoreId: row.id,
+        value: row.value,
+        tier: asTier(row.tier) ?? ScoreTier.COLD,
+        previousTier: previousTier.get(row.lead_id) ?? null,
+        modelVersion: row.model_version,
+        revision: row.revision,
+      },
+    });
+  }
+  return new Map(rows.map((row) => [row.lead_id, row]));
+}
+
+/**
+ * `rescoreLead`: scores the lead now, against today's market, even at a revision already
+ * scored, and records it like any other score.
+ */
+export async function rescoreLead(db: Kysely<IntelligenceDatabase>, evaluator: LeadEvaluator, identity: Identity, input: RescoreLeadInput): Promise<RescoreLeadPayload> {
+  if (!isUuid(input.leadId)) return { lead: null, score: null, userErrors: [userError(UserErrorCode.INVALID_INPUT, "is not a valid lead id", "leadId")] };
+  const leadId = input.leadId.toLowerCase();
+  return withTenant(db, identity.tenant, async (trx) => {
+    const [features] = await findFeatures(trx, identity.tenant, [leadId], { forUpdate: true });
+    if (!features) return { lead: null, score: null, userErrors: [userError(UserErrorCode.NOT_FOUND, "no lead with this id", "leadId")] };
+    const row = (await recordScores(trx, evaluator, identity.tenant, [features], { fresh: true })).get(leadId);
+    return { lead: { id: leadId }, score: row ? toLeadScore(row) : null, userErrors: [] };
+  });
+}
