@@ -4,16 +4,14 @@ import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { createIdentitySigner, generateIdentityKeyPair } from "../lib/auth/identity";
 import { Role } from "../lib/auth/roles";
-import { createDatabase } from "../lib/db/database";
 import { startEmbeddedPostgres, type RunningPostgres } from "../lib/db/embedded-postgres";
 import { createLogger } from "../lib/logger";
 import { createGateway } from "../gateway/src/index";
 import { signUserToken } from "../gateway/src/auth/jwt";
 import { createLeadsSubgraph } from "../subgraphs/leads/src/index";
-import type { LeadsDatabase } from "../subgraphs/leads/src/database";
 import { preparePlatformDatabase } from "../scripts/platform-database";
 import { readSupergraphSdl } from "../scripts/schema-files";
-import { seedTenants } from "../scripts/seed/seed";
+import { seedDatabase } from "../scripts/seed/seed";
 
 /**
  * Gateway overhead: the same query sent straight to the leads subgraph (with a valid
@@ -48,9 +46,7 @@ async function main(): Promise<void> {
     ownerUrl = postgres.ownerUrl;
   }
   const { appUrl } = await preparePlatformDatabase({ ownerUrl, appRole: "hub_app", appPassword: "bench-only-password" });
-  const appDb = createDatabase<LeadsDatabase>(appUrl, { name: "bench-seed" });
-  await seedTenants(appDb, ["bench"], 320);
-  await appDb.destroy();
+  await seedDatabase(appUrl, ["bench"], 320);
 
   const keys = generateIdentityKeyPair();
   const secret = "bench-secret-bench-secret-bench-secret-0123";

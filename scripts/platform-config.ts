@@ -4,6 +4,7 @@ import { DEFAULT_LIMITS, type GatewayConfig, type GatewayLimits, type JwtConfig 
 import { ConfigError, envBoolean, envInt, envPort, envString, required } from "../lib/config";
 import type { DevSecrets } from "../lib/dev-secrets";
 import type { Logger } from "../lib/logger";
+import type { AnthropicConfig, IntelligenceSubgraphConfig } from "../subgraphs/intelligence/src/index";
 import type { LeadsSubgraphConfig } from "../subgraphs/leads/src/index";
 import { deriveAppUrl } from "./platform-database";
 
@@ -35,6 +36,11 @@ export interface PlatformConfig {
   leadsPort: number;
   /** `LEADS_URL`: where the gateway reaches the leads subgraph when run on its own. */
   leadsUrl: string;
+  intelligencePort: number;
+  /** `INTELLIGENCE_URL`: where the gateway reaches the intelligence subgraph when run on its own. */
+  intelligenceUrl: string;
+  /** `ANTHROPIC_API_KEY` and friends: message analysis through Anthropic; local rules when unset. */
+  anthropic: AnthropicConfig | undefined;
   jwtSecret: string | undefined;
   jwksUrl: string | undefined;
   jwtIssuer: string;
@@ -140,6 +146,9 @@ export function readPlatformConfig(env: Env = process.env): PlatformConfig {
 
   const host = envString(env, "HOST", "127.0.0.1") ?? "127.0.0.1";
   const leadsPort = envPort(env, "LEADS_PORT", 4001);
+  const intelligencePort = envPort(env, "INTELLIGENCE_PORT", 4002);
+  const anthropicKey = envString(env, "ANTHROPIC_API_KEY");
+  const anthropicBaseUrl = httpUrl(env, "ANTHROPIC_BASE_URL");
   return {
     production: env["NODE_ENV"] === "production",
     dataDir: resolve(envString(env, "HUB_DATA_DIR", ".data") ?? ".data"),
@@ -153,6 +162,17 @@ export function readPlatformConfig(env: Env = process.env): PlatformConfig {
     gatewayPort: envPort(env, "GATEWAY_PORT", 4000),
     leadsPort,
     leadsUrl: httpUrl(env, "LEADS_URL") ?? `http://${dialHost(host)}:${leadsPort}/graphql`,
+    intelligencePort,
+    intelligenceUrl: httpUrl(env, "INTELLIGENCE_URL") ?? `http://${dialHost(host)}:${intelligencePort}/graphql`,
+    anthropic:
+      anthropicKey === undefined
+        ? undefined
+        : {
+            apiKey: anthropicKey,
+            model: envString(env, "ANTHROPIC_MODEL", "claude-haiku-4-5") ?? "claude-haiku-4-5",
+            ...(anthropicBaseUrl !== undefined ? { baseURL: anthropicBaseUrl } : {}),
+            timeoutMs: envInt(env, "ANTHROPIC_TIMEOUT_MS", 8_000),
+          },
     jwtSecret,
     jwksUrl: httpUrl(env, "JWKS_URL"),
     jwtIssuer: envString(env, "JWT_ISSUER", "enterprisehub-dev") ?? "enterprisehub-dev",
@@ -241,21 +261,39 @@ export function leadsSubgraphConfig(config: PlatformConfig, databaseUrl: string,
   };
 }
 
+/** The intelligence subgraph's settings. */
+export function intelligenceSubgraphConfig(config: PlatformConfig, databaseUrl: string, logger: Logger): IntelligenceSubgraphConfig {
+  return {
+    port: config.intelligencePort,
+    host: config.host,
+    databaseUrl,
+    identityPublicKey: required(config.identityPublicKey, "IDENTITY_PUBLIC_KEY", "subgraphs verify the gateway's identity tokens with it"),
+    ...(config.anthropic ? { anthropic: config.anthropic } : {}),
+    logger,
+  };
+}
+
+/** Where each subgraph listens when every piece runs on its own (containers). */
+export function configuredSubgraphUrls(config: PlatformConfig): Record<string, string> {
+  return { leads: config.leadsUrl, intelligence: config.intelligenceUrl };
+}
+
 /** Where the gateway's other inputs come from: the entry point that runs it. */
 export interface GatewayWiring {
   databaseUrl: string;
   supergraphSdl: string;
-  leadsUrl: string;
+  /** Subgraph URLs by subgraph name. */
+  subgraphUrls: Record<string, string>;
   logger: Logger;
 }
 
 /** The gateway's settings. */
-export function gatewayConfig(config: PlatformConfig, { databaseUrl, supergraphSdl, leadsUrl, logger }: GatewayWiring): GatewayConfig {
+export function gatewayConfig(config: PlatformConfig, { databaseUrl, supergraphSdl, subgraphUrls, logger }: GatewayWiring): GatewayConfig {
   return {
     port: config.gatewayPort,
     host: config.host,
     supergraphSdl,
-    subgraphUrls: { leads: leadsUrl },
+    subgraphUrls,
     databaseUrl,
     identityPrivateKey: required(config.identityPrivateKey, "IDENTITY_PRIVATE_KEY", "the gateway signs identity tokens for subgraphs with it"),
     jwt: jwtConfig(config),

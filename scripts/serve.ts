@@ -4,17 +4,26 @@ import { ConfigError, required } from "../lib/config";
 import type { RunningServer } from "../lib/http/graphql-http";
 import { createLogger, type Logger } from "../lib/logger";
 import { createLeadsSubgraph } from "../subgraphs/leads/src/index";
-import { appDatabaseUrl, gatewayConfig, leadsSubgraphConfig, readPlatformConfig, type PlatformConfig } from "./platform-config";
+import { createIntelligenceSubgraph } from "../subgraphs/intelligence/src/index";
+import {
+  appDatabaseUrl,
+  configuredSubgraphUrls,
+  gatewayConfig,
+  intelligenceSubgraphConfig,
+  leadsSubgraphConfig,
+  readPlatformConfig,
+  type PlatformConfig,
+} from "./platform-config";
 import { readSupergraphSdl } from "./schema-files";
 import { preparePlatformDatabase } from "./platform-database";
 
 /**
- * `node dist/scripts/serve.js <gateway|leads|migrate>`: one piece of the platform per
+ * `node dist/scripts/serve.js <gateway|leads|intelligence|migrate>`: one piece of the platform per
  * process, as containers run it. Production rules always: no embedded Postgres and no dev
  * secrets; each piece demands exactly the settings it needs.
  */
 
-const SERVICES = ["gateway", "leads", "migrate"] as const;
+const SERVICES = ["gateway", "leads", "intelligence", "migrate"] as const;
 type Service = (typeof SERVICES)[number];
 
 function isService(value: string | undefined): value is Service {
@@ -31,7 +40,8 @@ async function migrate(config: PlatformConfig, logger: Logger): Promise<void> {
 function serve(service: Exclude<Service, "migrate">, config: PlatformConfig, logger: Logger): Promise<RunningServer> {
   const databaseUrl = appDatabaseUrl(config);
   if (service === "leads") return createLeadsSubgraph(leadsSubgraphConfig(config, databaseUrl, logger));
-  return createGateway(gatewayConfig(config, { databaseUrl, supergraphSdl: readSupergraphSdl(), leadsUrl: config.leadsUrl, logger }));
+  if (service === "intelligence") return createIntelligenceSubgraph(intelligenceSubgraphConfig(config, databaseUrl, logger));
+  return createGateway(gatewayConfig(config, { databaseUrl, supergraphSdl: readSupergraphSdl(), subgraphUrls: configuredSubgraphUrls(config), logger }));
 }
 
 async function main(): Promise<void> {

@@ -5,15 +5,16 @@ import { signUserToken } from "../gateway/src/auth/jwt";
 import { createGateway } from "../gateway/src/index";
 import { Role } from "../lib/auth/roles";
 import { ConfigError, required } from "../lib/config";
-import { createDatabase } from "../lib/db/database";
 import { startEmbeddedPostgres } from "../lib/db/embedded-postgres";
 import { devSecretsPath, loadOrCreateDevSecrets } from "../lib/dev-secrets";
 import { createLogger, type Logger } from "../lib/logger";
-import type { LeadsDatabase } from "../subgraphs/leads/src/database";
+
+import { createIntelligenceSubgraph } from "../subgraphs/intelligence/src/index";
 import { createLeadsSubgraph } from "../subgraphs/leads/src/index";
 import {
   assertProductionSecrets,
   gatewayConfig,
+  intelligenceSubgraphConfig,
   leadsSubgraphConfig,
   needsDevSecrets,
   readPlatformConfig,
@@ -22,7 +23,7 @@ import {
 } from "./platform-config";
 import { preparePlatformDatabase } from "./platform-database";
 import { readSupergraphSdl } from "./schema-files";
-import { seedTenants } from "./seed/seed";
+import { seedDatabase } from "./seed/seed";
 
 /**
  * `npm start`: the whole platform in one process for development. Postgres (embedded
@@ -31,7 +32,8 @@ import { seedTenants } from "./seed/seed";
  */
 
 const DEMO_TOKEN_TTL_SECONDS = 12 * 3600;
-const SAMPLE_QUERY = "{ leads(first: 5) { totalCount nodes { fullName status } pageInfo { hasNextPage endCursor } } }";
+const SAMPLE_QUERY =
+  "{ leads(first: 5) { totalCount nodes { fullName status score { value tier } propertyMatches(first: 2) { nodes { score property { address price } } } } pageInfo { hasNextPage endCursor } } }";
 
 interface Piece {
   name: string;
@@ -47,14 +49,15 @@ function describeDatabase(url: string): string {
   return `${hostname}:${port || "5432"}${pathname}`;
 }
 
-async function banner(config: PlatformConfig, gatewayUrl: string, leadsUrl: string, database: string): Promise<string> {
+async function banner(config: PlatformConfig, gatewayUrl: string, subgraphUrls: Record<string, string>, database: string): Promise<string> {
   const base = new URL(gatewayUrl).origin;
   const lines = [
     "",
     "EnterpriseHub Graph is running",
-    `  gateway   ${gatewayUrl}   (${base}/health  ${base}/ready  ${base}/metrics)`,
-    `  leads     ${leadsUrl}   (accepts only gateway-signed identity tokens)`,
-    `  postgres  ${database}`,
+    `  gateway       ${gatewayUrl}   (${base}/health  ${base}/ready  ${base}/metrics)`,
+    ...Object.entries(subgraphUrls).map(([name, url]) => `  ${name.padEnd(13)} ${url}   (accepts only gateway-signed identity tokens)`),
+    `  postgres      ${database}`,
+    `  analyzer      ${config.anthropic ? `Anthropic (${config.anthropic.model}), local rules as fallback` : "local rules (set ANTHROPIC_API_KEY for Anthropic)"}`,
     "",
   ];
   if (config.jwtSecret !== undefined && config.jwksUrl === undefined) {
@@ -162,13 +165,8 @@ async function main(): Promise<void> {
 
     if (config.seed) {
       checkpoint();
-      const db = createDatabase<LeadsDatabase>(appUrl, { name: "seed", poolSize: 1 });
-      try {
-        for (const result of await seedTenants(db)) {
-          logger.info(result, result.seeded ? `seeded tenant ${result.tenant}` : `tenant ${result.tenant} already has leads; not seeded`);
-        }
-      } finally {
-        await db.destroy();
+      for (const result of await seedDatabase(appUrl)) {
+        logger.info(result, result.seeded ? `seeded tenant ${result.tenant}` : `tenant ${result.tenant} already has leads; not seeded`);
       }
     }
 
@@ -177,12 +175,15 @@ async function main(): Promise<void> {
     started.push({ name: "leads subgraph", stop: leads.stop });
 
     checkpoint();
-    const gateway = await createGateway(
-      gatewayConfig(config, { databaseUrl: appUrl, supergraphSdl, leadsUrl: leads.url, logger: serviceLogger("gateway") }),
-    );
+    const intelligence = await createIntelligenceSubgraph(intelligenceSubgraphConfig(config, appUrl, serviceLogger("intelligence")));
+    started.push({ name: "intelligence subgraph", stop: intelligence.stop });
+
+    checkpoint();
+    const subgraphUrls = { leads: leads.url, intelligence: intelligence.url };
+    const gateway = await createGateway(gatewayConfig(config, { databaseUrl: appUrl, supergraphSdl, subgraphUrls, logger: serviceLogger("gateway") }));
     started.push({ name: "gateway", stop: gateway.stop });
     checkpoint();
-    process.stdout.write(await banner(config, gateway.url, leads.url, database));
+    process.stdout.write(await banner(config, gateway.url, subgraphUrls, database));
   }
 
   function shutdown(code: number, startup: Promise<void>): void {

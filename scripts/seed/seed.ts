@@ -1,12 +1,23 @@
 import { sql, type Kysely } from "kysely";
+import { createDatabase } from "../../lib/db/database";
 import { withTenant } from "../../lib/db/tenant";
 import { appendEvent } from "../../lib/events/event-log";
 import { uuidv7 } from "../../lib/ids";
+import type { IntelligenceDatabase } from "../../subgraphs/intelligence/src/database";
+import { insertProperties } from "../../subgraphs/intelligence/src/property/property.repository";
 import type { LeadsDatabase } from "../../subgraphs/leads/src/database";
 import { insertLead } from "../../subgraphs/leads/src/lead/lead.repository";
 import { leadSnapshot } from "../../subgraphs/leads/src/lead/lead.service";
 import { insertNote } from "../../subgraphs/leads/src/note/note.repository";
 import { generateLeads } from "./lead-generator";
+import { generateInboundMessages } from "./message-generator";
+import { generateListings } from "./property-generator";
+
+/** Handles over the app role's connection, one per subgraph whose tables seeding writes. */
+export interface SeedDatabases {
+  leads: Kysely<LeadsDatabase>;
+  intelligence: Kysely<IntelligenceDatabase>;
+}
 
 /** The demo tenants `npm start` seeds. */
 export const DEMO_TENANTS: readonly string[] = ["demo", "acme"];
@@ -18,35 +29,71 @@ export interface SeedResult {
   seeded: boolean;
   leads: number;
   notes: number;
+  /** Inbound messages, appended as `LeadMessageReceived` for intelligence to read. */
+  messages: number;
+  listings: number;
   events: number;
 }
 
 const PRODUCER = "seed";
 
+/** Listings per seeded tenant: enough that most leads' searches find several. */
+const LISTINGS_PER_TENANT = 2_400;
+
 /**
- * Seeds each tenant that has no leads yet with generated leads, their notes and one
- * `LeadCreated` event per lead, all in one transaction per tenant (so a tenant is seeded
- * completely or not at all). Tenants that already have leads are left alone, which makes
- * it safe to run on every start. Connect as the app role: row-level security applies.
+ * Seeds each tenant that has no leads yet: first its MLS listings (idempotent by MLS
+ * number, committed before any lead, so the intelligence consumer never scores a lead
+ * against an empty market), then in one transaction its leads, their notes, one
+ * `LeadCreated` event per lead and a `LeadMessageReceived` per inbound message (so a
+ * tenant's leads are seeded completely or not at all). Tenants that already have leads are
+ * left alone, which makes it safe to run on every start. Connect as the app role:
+ * row-level security applies.
  */
 export async function seedTenants(
-  appDb: Kysely<LeadsDatabase>,
+  dbs: SeedDatabases,
   tenants: readonly string[] = DEMO_TENANTS,
   leadsPerTenant = 320,
   now: Date = new Date(),
 ): Promise<SeedResult[]> {
   const results: SeedResult[] = [];
   for (const tenant of tenants) {
+    const existing = await withTenant(dbs.leads, tenant, (trx) =>
+      trx.selectFrom("leads.leads").select("id").where("tenant_id", "=", tenant).limit(1).executeTakeFirst(),
+    );
+    if (existing) {
+      results.push({ tenant, seeded: false, leads: 0, notes: 0, messages: 0, listings: 0, events: 0 });
+      continue;
+    }
+    const listings = await withTenant(dbs.intelligence, tenant, (trx) =>
+      insertProperties(
+        trx,
+        generateListings(tenant, LISTINGS_PER_TENANT, now).map((listing) => ({
+          id: uuidv7(listing.listedAt.getTime()),
+          tenant_id: tenant,
+          mls_number: listing.mlsNumber,
+          address: listing.address,
+          city: listing.city,
+          area: listing.area,
+          price: listing.price,
+          bedrooms: listing.bedrooms,
+          bathrooms: listing.bathrooms,
+          square_feet: listing.squareFeet,
+          property_type: listing.propertyType,
+          status: listing.status,
+          listed_at: listing.listedAt,
+        })),
+      ),
+    );
     results.push(
-      await withTenant(appDb, tenant, async (trx) => {
+      await withTenant(dbs.leads, tenant, async (trx) => {
         // Two processes starting at once must not both see an empty tenant and seed it twice.
         await sql`select pg_advisory_xact_lock(hashtext(${`seed:${tenant}`}))`.execute(trx);
-        const existing = await trx.selectFrom("leads.leads").select("id").where("tenant_id", "=", tenant).limit(1).executeTakeFirst();
-        if (existing) return { tenant, seeded: false, leads: 0, notes: 0, events: 0 };
-
+        const raced = await trx.selectFrom("leads.leads").select("id").where("tenant_id", "=", tenant).limit(1).executeTakeFirst();
+        if (raced) return { tenant, seeded: false, leads: 0, notes: 0, messages: 0, listings, events: 0 };
         let notes = 0;
+        let messages = 0;
         const generated = generateLeads(tenant, leadsPerTenant, now);
-        for (const lead of generated) {
+        for (const [index, lead] of generated.entries()) {
           const row = await insertLead(trx, {
             id: uuidv7(lead.createdAt.getTime()),
             tenant_id: tenant,
@@ -83,10 +130,32 @@ export async function seedTenants(
             notes++;
           }
           await appendEvent(trx, PRODUCER, { type: "LeadCreated", tenantId: tenant, aggregateId: row.id, payload: { lead: leadSnapshot(row) } });
+          for (const [i, message] of generateInboundMessages(lead, index, tenant, now).entries()) {
+            await appendEvent(trx, PRODUCER, {
+              type: "LeadMessageReceived",
+              tenantId: tenant,
+              aggregateId: row.id,
+              payload: { messageId: `seed-${row.id}-${i}`, direction: "INBOUND", channel: message.channel, body: message.body },
+            });
+            messages++;
+          }
         }
-        return { tenant, seeded: true, leads: generated.length, notes, events: generated.length };
+        return { tenant, seeded: true, leads: generated.length, notes, messages, listings, events: generated.length + messages };
       }),
     );
   }
   return results;
+}
+
+/** Seeds `tenants` (default: the demo tenants) over the app role's connection string. */
+export async function seedDatabase(appUrl: string, tenants: readonly string[] = DEMO_TENANTS, leadsPerTenant?: number): Promise<SeedResult[]> {
+  const dbs: SeedDatabases = {
+    leads: createDatabase<LeadsDatabase>(appUrl, { name: "seed", poolSize: 1 }),
+    intelligence: createDatabase<IntelligenceDatabase>(appUrl, { name: "seed", poolSize: 1 }),
+  };
+  try {
+    return await seedTenants(dbs, tenants, leadsPerTenant);
+  } finally {
+    await Promise.all([dbs.leads.destroy(), dbs.intelligence.destroy()]);
+  }
 }

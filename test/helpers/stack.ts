@@ -8,6 +8,7 @@ import { createLogger } from "../../lib/logger";
 import { createGateway } from "../../gateway/src/index";
 import type { GatewayConfig } from "../../gateway/src/config";
 import { signUserToken } from "../../gateway/src/auth/jwt";
+import { createIntelligenceSubgraph, type AnthropicConfig } from "../../subgraphs/intelligence/src/index";
 import { createLeadsSubgraph } from "../../subgraphs/leads/src/index";
 import { readSupergraphSdl } from "../../scripts/schema-files";
 import type { LeadsDatabase } from "../../subgraphs/leads/src/database";
@@ -28,13 +29,16 @@ export function uniqueTenant(label: string): string {
   return `${label}-${Math.random().toString(36).slice(2, 10)}`;
 }
 
-/** A running leads subgraph and gateway on ephemeral ports. */
+/** The subgraphs and the gateway, running on ephemeral ports. */
 export interface TestStack {
   gatewayUrl: string;
   leadsUrl: string;
+  intelligenceUrl: string;
   identityKeys: ReturnType<typeof generateIdentityKeyPair>;
-  /** Requests the leads subgraph served since the last `resetStats`. */
+  /** Requests the leads subgraph served (tests clear it). */
   leadsRequests: RequestStats[];
+  /** Requests the intelligence subgraph served (tests clear it). */
+  intelligenceRequests: RequestStats[];
   /** An application-role handle (RLS applies) for fixtures. */
   appDb: Kysely<LeadsDatabase>;
   /** An owner handle, for inspecting what the app role cannot see. */
@@ -43,12 +47,19 @@ export interface TestStack {
   stop(): Promise<void>;
 }
 
-/** Starts the leads subgraph and the gateway against the test database. */
-export async function startStack(overrides: Partial<GatewayConfig> = {}): Promise<TestStack> {
+/** Options of the stack's subgraphs. */
+export interface StackOptions {
+  /** Analyze messages through this Anthropic-compatible endpoint instead of the local rules. */
+  anthropic?: AnthropicConfig;
+}
+
+/** Starts every subgraph and the gateway against the test database. */
+export async function startStack(overrides: Partial<GatewayConfig> = {}, options: StackOptions = {}): Promise<TestStack> {
   const urls = testDatabaseUrls();
   const identityKeys = generateIdentityKeyPair();
   const logger = createLogger("test", process.env["LOG_LEVEL"] ?? "silent");
   const leadsRequests: RequestStats[] = [];
+  const intelligenceRequests: RequestStats[] = [];
   const leads: RunningServer = await createLeadsSubgraph({
     port: 0,
     databaseUrl: urls.app,
@@ -56,10 +67,20 @@ export async function startStack(overrides: Partial<GatewayConfig> = {}): Promis
     logger,
     onRequest: (stats) => leadsRequests.push(stats),
   });
+  const intelligence: RunningServer = await createIntelligenceSubgraph({
+    port: 0,
+    databaseUrl: urls.app,
+    identityPublicKey: identityKeys.publicKeyPem,
+    // Notifications wake the consumer at once; the poll is only the safety net.
+    eventPollMs: 200,
+    logger,
+    onRequest: (stats) => intelligenceRequests.push(stats),
+    ...(options.anthropic ? { anthropic: options.anthropic } : {}),
+  });
   const gateway = await createGateway({
     port: 0,
     supergraphSdl: readSupergraphSdl(),
-    subgraphUrls: { leads: leads.url },
+    subgraphUrls: { leads: leads.url, intelligence: intelligence.url },
     databaseUrl: urls.app,
     identityPrivateKey: identityKeys.privateKeyPem,
     jwt: { secret: JWT.secret, issuer: JWT.issuer, audience: JWT.audience },
@@ -71,8 +92,10 @@ export async function startStack(overrides: Partial<GatewayConfig> = {}): Promis
   return {
     gatewayUrl: gateway.url,
     leadsUrl: leads.url,
+    intelligenceUrl: intelligence.url,
     identityKeys,
     leadsRequests,
+    intelligenceRequests,
     appDb,
     ownerDb,
     token: (tenant, role, options = {}) =>
@@ -83,6 +106,7 @@ export async function startStack(overrides: Partial<GatewayConfig> = {}): Promis
       ),
     async stop() {
       await gateway.stop();
+      await intelligence.stop();
       await leads.stop();
       await appDb.destroy();
       await ownerDb.destroy();
