@@ -145,7 +145,7 @@ async function createLead(overrides: Input = {}): Promise<Lead> {
   return payload.lead!;
 }
 
-// Events: what the owner sees in this tenant's log.
+// Events: what the leads subgraph appended to this tenant's log (intelligence reacts with events of its own).
 
 interface LoggedEvent {
   type: string;
@@ -154,14 +154,14 @@ interface LoggedEvent {
 }
 
 async function lastEventId(): Promise<number> {
-  const { rows } = await sql<{ id: number }>`select coalesce(max(id), 0) as id from events.log where tenant_id = ${tenant}`.execute(stack.ownerDb);
+  const { rows } = await sql<{ id: number }>`select coalesce(max(id), 0) as id from events.log where tenant_id = ${tenant} and producer = 'leads'`.execute(stack.ownerDb);
   return Number(rows[0]!.id);
 }
 
 /** Events appended for the tenant after `mark`, typed and validated as consumers read them. */
 async function eventsSince(mark: number): Promise<LoggedEvent[]> {
   const { rows } = await sql<{ type: string; aggregate_id: string; payload: unknown }>`
-    select type, aggregate_id, payload from events.log where tenant_id = ${tenant} and id > ${mark} order by id`.execute(stack.ownerDb);
+    select type, aggregate_id, payload from events.log where tenant_id = ${tenant} and producer = 'leads' and id > ${mark} order by id`.execute(stack.ownerDb);
   return rows.map((row) => {
     if (!isEventType(row.type)) throw new Error(`unknown event type ${row.type}`);
     return { type: row.type, aggregateId: row.aggregate_id, payload: parseEventPayload(row.type, row.payload) };
