@@ -43,11 +43,13 @@ export function decodeCursor(
   } catch {
     throw clientError(ErrorCode.BAD_USER_INPUT, `\`${argument}\` is not a valid cursor`, { argument });
   }
-  if (!isCursorPayload(payload) || !isUuid(payload.i) || !isSortValue(payload.v)) {
-    throw clientError(ErrorCode.BAD_USER_INPUT, `\`${argument}\` is not a valid cursor`, { argument });
-  }
+  if (!isCursorPayload(payload)) throw clientError(ErrorCode.BAD_USER_INPUT, `\`${argument}\` is not a valid cursor`, { argument });
+  // Checked before the position: a well-formed cursor from another listing deserves the precise message.
   if (payload.q !== queryKey) {
     throw clientError(ErrorCode.BAD_USER_INPUT, `\`${argument}\` was issued for a different ordering or filter; restart paging without it`, { argument });
+  }
+  if (!isUuid(payload.i) || !isSortValue(payload.v)) {
+    throw clientError(ErrorCode.BAD_USER_INPUT, `\`${argument}\` is not a valid cursor`, { argument });
   }
   return { value: payload.v, id: payload.i.toLowerCase() };
 }

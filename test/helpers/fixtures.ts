@@ -1,6 +1,8 @@
 import type { Insertable, Kysely } from "kysely";
 import { withTenant } from "../../lib/db/tenant";
 import { uuidv7 } from "../../lib/ids";
+import type { IntelligenceDatabase, PropertyTable } from "../../subgraphs/intelligence/src/database";
+import { insertProperties } from "../../subgraphs/intelligence/src/property/property.repository";
 import type { LeadTable, LeadsDatabase } from "../../subgraphs/leads/src/database";
 import { insertLead } from "../../subgraphs/leads/src/lead/lead.repository";
 import { insertNote } from "../../subgraphs/leads/src/note/note.repository";
@@ -58,4 +60,32 @@ export async function insertLeads(db: Kysely<LeadsDatabase>, tenant: string, cou
     }
     return ids;
   });
+}
+
+/** A listing row for `tenant`: an active 3-bed single-family home in Round Rock unless `overrides` say otherwise. */
+export function listingRow(tenant: string, overrides: Partial<Insertable<PropertyTable>> = {}): Insertable<PropertyTable> {
+  const id = overrides.id ?? uuidv7();
+  return {
+    id,
+    tenant_id: tenant,
+    mls_number: `T${id.slice(-7)}`,
+    address: "100 Test St",
+    city: "Round Rock",
+    area: "Round Rock",
+    price: 400_000,
+    bedrooms: 3,
+    bathrooms: 2,
+    square_feet: 1_800,
+    property_type: "SINGLE_FAMILY",
+    status: "ACTIVE",
+    listed_at: new Date(Date.now() - 3 * 86_400_000),
+    ...overrides,
+  };
+}
+
+/** Inserts listings for `tenant`; returns their ids in the order given. */
+export async function insertListings(db: Kysely<IntelligenceDatabase>, tenant: string, rows: readonly Partial<Insertable<PropertyTable>>[]): Promise<string[]> {
+  const listings = rows.map((overrides) => listingRow(tenant, overrides));
+  await withTenant(db, tenant, (trx) => insertProperties(trx, listings));
+  return listings.map((listing) => listing.id);
 }

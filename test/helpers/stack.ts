@@ -11,6 +11,7 @@ import { signUserToken } from "../../gateway/src/auth/jwt";
 import { createIntelligenceSubgraph, type AnthropicConfig } from "../../subgraphs/intelligence/src/index";
 import { createLeadsSubgraph } from "../../subgraphs/leads/src/index";
 import { readSupergraphSdl } from "../../scripts/schema-files";
+import type { IntelligenceDatabase } from "../../subgraphs/intelligence/src/database";
 import type { LeadsDatabase } from "../../subgraphs/leads/src/database";
 
 /** Test JWT settings shared by the stack and the tokens it hands out. */
@@ -41,6 +42,8 @@ export interface TestStack {
   intelligenceRequests: RequestStats[];
   /** An application-role handle (RLS applies) for fixtures. */
   appDb: Kysely<LeadsDatabase>;
+  /** The same, over the intelligence subgraph's tables. */
+  intelligenceDb: Kysely<IntelligenceDatabase>;
   /** An owner handle, for inspecting what the app role cannot see. */
   ownerDb: Kysely<unknown>;
   token(tenant: string, role: Role, options?: { sub?: string; scopes?: string[]; ttlSeconds?: number }): Promise<string>;
@@ -88,6 +91,7 @@ export async function startStack(overrides: Partial<GatewayConfig> = {}, options
     ...overrides,
   });
   const appDb = createDatabase<LeadsDatabase>(urls.app, { name: "test-app" });
+  const intelligenceDb = createDatabase<IntelligenceDatabase>(urls.app, { name: "test-app-intelligence" });
   const ownerDb = createDatabase<unknown>(urls.owner, { name: "test-owner" });
   return {
     gatewayUrl: gateway.url,
@@ -97,6 +101,7 @@ export async function startStack(overrides: Partial<GatewayConfig> = {}, options
     leadsRequests,
     intelligenceRequests,
     appDb,
+    intelligenceDb,
     ownerDb,
     token: (tenant, role, options = {}) =>
       signUserToken(
@@ -109,6 +114,7 @@ export async function startStack(overrides: Partial<GatewayConfig> = {}, options
       await intelligence.stop();
       await leads.stop();
       await appDb.destroy();
+      await intelligenceDb.destroy();
       await ownerDb.destroy();
     },
   };

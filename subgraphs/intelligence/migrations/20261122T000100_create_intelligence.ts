@@ -42,7 +42,8 @@ export function createIntelligence(appRole: string): Migration {
           factors jsonb not null,
           model_version text not null,
           revision integer not null,
-          scored_at timestamptz not null default now()
+          -- clock_timestamp, not now(): two scores written by one transaction still order as written.
+          scored_at timestamptz not null default clock_timestamp()
         )`.execute(db);
       await sql`create index scores_tenant_lead on intelligence.scores (tenant_id, lead_id, scored_at desc, id desc)`.execute(db);
 
@@ -84,7 +85,7 @@ export function createIntelligence(appRole: string): Migration {
           summary text not null,
           provider text not null,
           fallback_reason text,
-          analyzed_at timestamptz not null default now()
+          analyzed_at timestamptz not null default clock_timestamp()
         )`.execute(db);
       await sql`create index insights_tenant_lead on intelligence.insights (tenant_id, lead_id, analyzed_at desc, id desc)`.execute(db);
       // A message ingested twice from the log yields one insight.
