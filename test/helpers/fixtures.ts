@@ -1,10 +1,12 @@
 import type { Insertable, Kysely } from "kysely";
 import { withTenant } from "../../lib/db/tenant";
+import { appendEvent } from "../../lib/events/event-log";
 import { uuidv7 } from "../../lib/ids";
 import type { IntelligenceDatabase, PropertyTable } from "../../subgraphs/intelligence/src/database";
 import { insertProperties } from "../../subgraphs/intelligence/src/property/property.repository";
 import type { LeadTable, LeadsDatabase } from "../../subgraphs/leads/src/database";
 import { insertLead } from "../../subgraphs/leads/src/lead/lead.repository";
+import { leadSnapshot } from "../../subgraphs/leads/src/lead/lead.service";
 import { insertNote } from "../../subgraphs/leads/src/note/note.repository";
 
 /** A minimal valid lead row for `tenant`; `overrides` set whatever a test cares about. */
@@ -33,8 +35,12 @@ export function leadRow(tenant: string, overrides: Partial<Insertable<LeadTable>
   };
 }
 
-/** Inserts `count` simple leads (with `notesPerLead` notes each) for `tenant`; returns their ids in creation order. */
-export async function insertLeads(db: Kysely<LeadsDatabase>, tenant: string, count: number, notesPerLead = 0): Promise<string[]> {
+/**
+ * Inserts `count` simple leads (with `notesPerLead` notes each) for `tenant`; returns their
+ * ids in creation order. With `announce`, each also gets its `LeadCreated` event, as the
+ * leads subgraph would append, so intelligence scores it.
+ */
+export async function insertLeads(db: Kysely<LeadsDatabase>, tenant: string, count: number, notesPerLead = 0, options: { announce?: boolean } = {}): Promise<string[]> {
   return withTenant(db, tenant, async (trx) => {
     const ids: string[] = [];
     const base = Date.now() - count * 1000;
@@ -54,6 +60,7 @@ export async function insertLeads(db: Kysely<LeadsDatabase>, tenant: string, cou
         }),
       );
       ids.push(row!.id);
+      if (options.announce) await appendEvent(trx, "fixture", { type: "LeadCreated", tenantId: tenant, aggregateId: row!.id, payload: { lead: leadSnapshot(row!) } });
       for (let n = 0; n < notesPerLead; n++) {
         await insertNote(trx, { id: uuidv7(), tenant_id: tenant, lead_id: row!.id, body: `note ${n}`, author: "fixture", created_at: new Date(createdAt.getTime() + n) });
       }

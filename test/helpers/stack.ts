@@ -54,6 +54,8 @@ export interface TestStack {
 export interface StackOptions {
   /** Analyze messages through this Anthropic-compatible endpoint instead of the local rules. */
   anthropic?: AnthropicConfig;
+  /** Intelligence's cache TTL; 1 ms makes every read compute afresh. */
+  cacheTtlMs?: number;
 }
 
 /** Starts every subgraph and the gateway against the test database. */
@@ -79,6 +81,7 @@ export async function startStack(overrides: Partial<GatewayConfig> = {}, options
     logger,
     onRequest: (stats) => intelligenceRequests.push(stats),
     ...(options.anthropic ? { anthropic: options.anthropic } : {}),
+    ...(options.cacheTtlMs !== undefined ? { cacheTtlMs: options.cacheTtlMs } : {}),
   });
   const gateway = await createGateway({
     port: 0,

@@ -1,4 +1,4 @@
-import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from "node:http";
+import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import pino from "pino";
 import { z } from "zod";
@@ -9,6 +9,7 @@ import { createLocalAnalyzer } from "../../../subgraphs/intelligence/src/insight
 import type { MessageAnalysis, MessageToAnalyze } from "../../../subgraphs/intelligence/src/insight/analyzer/message-analyzer";
 import { AnalysisProvider, MessageChannel, MessageIntent, Sentiment, Urgency } from "../../../subgraphs/intelligence/src/insight/insight.enums";
 import { BuyingTimeline } from "../../../subgraphs/leads/src/lead/lead.enums";
+import { errorReply, messageBody, messageReply, sendJson, startFakeAnthropic, type FakeAnthropic, type ReceivedRequest, type Respond } from "../../helpers/fake-anthropic";
 
 const KNOWN_AREAS = ["Round Rock", "Cedar Park", "Austin", "West Austin", "Georgetown", "Pflugerville", "Lake Travis"] as const;
 const local = createLocalAnalyzer({ knownAreas: KNOWN_AREAS });
@@ -215,89 +216,29 @@ const MODEL = "claude-test-model";
 const TIMEOUT_MS = 300;
 const BUYER_TEXT = "Looking to buy a 3 bed in Round Rock, up to $450k, in the next 3 months.";
 
-/** What the fake API saw of one request. */
-interface ReceivedRequest {
-  method: string;
-  url: string;
-  headers: IncomingHttpHeaders;
-  body: unknown;
-}
-
-type Respond = (response: ServerResponse) => void;
-
-const received: ReceivedRequest[] = [];
-const pendingTimers = new Set<NodeJS.Timeout>();
-let respond: Respond;
-let server: Server;
-let baseURL: string;
 const logLines: string[] = [];
 const logger = pino({ level: "warn" }, { write: (line: string) => void logLines.push(line) });
+let fake: FakeAnthropic;
+let baseURL: string;
+let received: ReceivedRequest[];
+/** Sets how the fake answers the next requests. */
+let respond: Respond;
 
 beforeAll(async () => {
-  server = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on("data", (chunk: Buffer) => chunks.push(chunk));
-    request.on("end", () => {
-      const text = Buffer.concat(chunks).toString("utf8");
-      received.push({ method: request.method ?? "", url: request.url ?? "", headers: request.headers, body: text === "" ? null : JSON.parse(text) });
-      respond(response);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  baseURL = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  fake = await startFakeAnthropic();
+  ({ baseURL, received } = fake);
+  fake.reply((response) => respond(response));
 });
 
-afterAll(async () => {
-  pendingTimers.forEach(clearTimeout);
-  server.closeAllConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-});
+afterAll(() => fake.close());
 
 beforeEach(() => {
   received.length = 0;
   logLines.length = 0;
 });
 
-function later(ms: number, run: () => void): void {
-  const timer = setTimeout(() => {
-    pendingTimers.delete(timer);
-    run();
-  }, ms);
-  pendingTimers.add(timer);
-}
-
-function sendJson(response: ServerResponse, status: number, body: unknown): void {
-  response.writeHead(status, { "content-type": "application/json", "request-id": "req_test_0001" });
-  response.end(JSON.stringify(body));
-}
-
-/** A Messages API reply whose single text block is `text`. */
-function messageReply(text: string, stopReason = "end_turn"): Respond {
-  return (response) => sendJson(response, 200, messageBody([{ type: "text", text, citations: null }], stopReason));
-}
-
-function messageBody(content: unknown[], stopReason: string): Record<string, unknown> {
-  return {
-    id: "msg_test_0001",
-    type: "message",
-    role: "assistant",
-    model: MODEL,
-    content,
-    stop_reason: stopReason,
-    stop_sequence: null,
-    stop_details: null,
-    container: null,
-    diagnostics: null,
-    usage: { input_tokens: 312, output_tokens: 88, cache_creation_input_tokens: null, cache_read_input_tokens: null },
-  };
-}
-
-function errorReply(status: number, type: string, message: string): Respond {
-  return (response) => sendJson(response, status, { type: "error", error: { type, message }, request_id: "req_test_0001" });
-}
-
 function delayed(ms: number, reply: Respond): Respond {
-  return (response) => later(ms, () => reply(response));
+  return (response) => fake.later(ms, () => reply(response));
 }
 
 /** Sends the headers at once and the body only after `ms`: a stall the SDK's own timeout does not cover. */
@@ -305,7 +246,7 @@ function stalledBody(ms: number, text: string): Respond {
   return (response) => {
     response.writeHead(200, { "content-type": "application/json" });
     response.write('{"id":"msg_test_0001",');
-    later(ms, () => response.end(JSON.stringify(messageBody([{ type: "text", text, citations: null }], "end_turn")).slice(1)));
+    fake.later(ms, () => response.end(JSON.stringify(messageBody([{ type: "text", text, citations: null }], "end_turn")).slice(1)));
   };
 }
 
