@@ -39,6 +39,8 @@ export interface PlatformConfig {
   intelligencePort: number;
   /** `INTELLIGENCE_URL`: where the gateway reaches the intelligence subgraph when run on its own. */
   intelligenceUrl: string;
+  /** `INTELLIGENCE_CACHE_TTL_MS`: how long cached scores and matches may ignore listing changes. */
+  intelligenceCacheTtlMs: number;
   /** `ANTHROPIC_API_KEY` and friends: message analysis through Anthropic; local rules when unset. */
   anthropic: AnthropicConfig | undefined;
   jwtSecret: string | undefined;
@@ -164,6 +166,7 @@ export function readPlatformConfig(env: Env = process.env): PlatformConfig {
     leadsUrl: httpUrl(env, "LEADS_URL") ?? `http://${dialHost(host)}:${leadsPort}/graphql`,
     intelligencePort,
     intelligenceUrl: httpUrl(env, "INTELLIGENCE_URL") ?? `http://${dialHost(host)}:${intelligencePort}/graphql`,
+    intelligenceCacheTtlMs: envInt(env, "INTELLIGENCE_CACHE_TTL_MS", 300_000),
     anthropic:
       anthropicKey === undefined
         ? undefined
@@ -269,6 +272,7 @@ export function intelligenceSubgraphConfig(config: PlatformConfig, databaseUrl: 
     databaseUrl,
     identityPublicKey: required(config.identityPublicKey, "IDENTITY_PUBLIC_KEY", "subgraphs verify the gateway's identity tokens with it"),
     ...(config.anthropic ? { anthropic: config.anthropic } : {}),
+    cacheTtlMs: config.intelligenceCacheTtlMs,
     logger,
   };
 }

@@ -1,0 +1,106 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir, totalmem } from "node:os";
+import { join } from "node:path";
+import { generateIdentityKeyPair, type IdentityKeyPair } from "../lib/auth/identity";
+import { startEmbeddedPostgres, type RunningPostgres } from "../lib/db/embedded-postgres";
+import { createLogger, type Logger } from "../lib/logger";
+import type { JwtConfig } from "../gateway/src/config";
+import { signUserToken, type UserClaims } from "../gateway/src/auth/jwt";
+import { preparePlatformDatabase } from "../scripts/platform-database";
+import { seedDatabase } from "../scripts/seed/seed";
+
+/** The tenant every benchmark seeds and queries. */
+export const BENCH_TENANT = "bench";
+
+/** Leads seeded for {@link BENCH_TENANT}: the demo tenants' size, so pages look like production's. */
+export const BENCH_LEADS = 320;
+
+/** A prepared, seeded database plus the secrets the services and clients share. */
+export interface BenchDatabase {
+  logger: Logger;
+  /** The schema owner's connection string (migrations, and reads past row-level security). */
+  ownerUrl: string;
+  /** The application role's connection string, which every service uses. */
+  appUrl: string;
+  /** Identity-token keys: the gateway signs with the private key, subgraphs verify with the public. */
+  keys: IdentityKeyPair;
+  /** Client-JWT settings for the gateway. */
+  jwt: Required<Pick<JwtConfig, "secret">> & JwtConfig;
+  /** Signs a client JWT the gateway accepts, valid for an hour (longer than any run). */
+  clientToken(claims: UserClaims): Promise<string>;
+  /** Stops the embedded cluster, if one was started, and removes its data directory. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The bootstrap every benchmark shares: an embedded Postgres in a temporary directory
+ * (unless DATABASE_URL names one), the platform's migrations, {@link BENCH_LEADS} seeded
+ * leads of {@link BENCH_TENANT}, fresh identity keys and a client-JWT secret. Starting the
+ * services is left to each benchmark, since each needs a different set.
+ */
+export async function startBenchDatabase(): Promise<BenchDatabase> {
+  const logger = createLogger("bench", "warn");
+  let postgres: RunningPostgres | undefined;
+  let dataDir: string | undefined;
+  let ownerUrl = process.env["DATABASE_URL"];
+  const stop = async () => {
+    await postgres?.stop();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  };
+  try {
+    if (!ownerUrl) {
+      dataDir = mkdtempSync(join(tmpdir(), "hub-bench-"));
+      postgres = await startEmbeddedPostgres({ dataDir: join(dataDir, "pg"), port: 0, logger });
+      ownerUrl = postgres.ownerUrl;
+    }
+    const { appUrl } = await preparePlatformDatabase({ ownerUrl, appRole: "hub_app", appPassword: "bench-only-password" });
+    await seedDatabase(appUrl, [BENCH_TENANT], BENCH_LEADS);
+    const jwt = { secret: "bench-secret-bench-secret-bench-secret-0123", issuer: "bench", audience: "bench" };
+    return {
+      logger,
+      ownerUrl,
+      appUrl,
+      keys: generateIdentityKeyPair(),
+      jwt,
+      clientToken: (claims) => signUserToken(jwt.secret, claims, { issuer: jwt.issuer, audience: jwt.audience, ttlSeconds: 3600 }),
+      stop,
+    };
+  } catch (error) {
+    // A half-started cluster would otherwise outlive the failed run.
+    await stop();
+    throw error;
+  }
+}
+
+/** The machine a result was measured on: results from different hosts are not comparable. */
+export interface MachineInfo {
+  cpus: number;
+  cpuModel: string;
+  memoryGiB: number;
+  node: string;
+}
+
+/** Describes this machine for a result file. */
+export function machineInfo(): MachineInfo {
+  return { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? "unknown", memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version };
+}
+
+/** The value at percentile `p` (0-100) of ascending `sorted` (nearest rank, rounded down); NaN when empty. */
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/**
+ * Writes `result` as `bench/results/<name>.json` in the source tree (this file runs from
+ * `dist/bench`, so results land where they are checked in) and echoes it to stdout when asked.
+ */
+export function writeResult(name: string, result: unknown, options: { echo: boolean }): string {
+  const dir = join(__dirname, "..", "..", "bench", "results");
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${name}.json`);
+  const text = `${JSON.stringify(result, null, 2)}\n`;
+  writeFileSync(file, text);
+  if (options.echo) process.stdout.write(text);
+  return file;
+}
