@@ -24,8 +24,8 @@ export interface BenchDatabase {
   appUrl: string;
   /** Identity-token keys: the gateway signs with the private key, subgraphs verify with the public. */
   keys: IdentityKeyPair;
-  /** Client-JWT settings for the gateway. */
-  jwt: Required<Pick<JwtConfig, "secret">> & JwtConfig;
+  /** Client-JWT settings for the gateway (HS256, so clients can be signed for locally). */
+  jwt: JwtConfig & { secret: string };
   /** Signs a client JWT the gateway accepts, valid for an hour (longer than any run). */
   clientToken(claims: UserClaims): Promise<string>;
   /** Stops the embedded cluster, if one was started, and removes its data directory. */

@@ -1,17 +1,10 @@
 import "reflect-metadata";
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { cpus, tmpdir, totalmem } from "node:os";
-import { join } from "node:path";
-import { createIdentitySigner, generateIdentityKeyPair } from "../lib/auth/identity";
+import { createIdentitySigner } from "../lib/auth/identity";
 import { Role } from "../lib/auth/roles";
-import { startEmbeddedPostgres, type RunningPostgres } from "../lib/db/embedded-postgres";
-import { createLogger } from "../lib/logger";
 import { createGateway } from "../gateway/src/index";
-import { signUserToken } from "../gateway/src/auth/jwt";
 import { createLeadsSubgraph } from "../subgraphs/leads/src/index";
-import { preparePlatformDatabase } from "../scripts/platform-database";
 import { readSupergraphSdl } from "../scripts/schema-files";
-import { seedDatabase } from "../scripts/seed/seed";
+import { BENCH_TENANT, machineInfo, percentile, startBenchDatabase, writeResult } from "./bench-stack";
 
 /**
  * Gateway overhead: the same query sent straight to the leads subgraph (with a valid
@@ -23,10 +16,6 @@ const REQUESTS = Number(process.env["BENCH_REQUESTS"] ?? 2000);
 const WARMUP = 200;
 const QUERY = "query Bench { leads(first: 20) { totalCount nodes { id fullName status } } }";
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
 async function timed(url: string, token: string): Promise<number> {
   const started = performance.now();
   const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${token}` }, body: JSON.stringify({ query: QUERY }) });
@@ -36,20 +25,8 @@ async function timed(url: string, token: string): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  const logger = createLogger("bench", "warn");
-  let postgres: RunningPostgres | undefined;
-  let dataDir: string | undefined;
-  let ownerUrl = process.env["DATABASE_URL"];
-  if (!ownerUrl) {
-    dataDir = mkdtempSync(join(tmpdir(), "hub-bench-"));
-    postgres = await startEmbeddedPostgres({ dataDir: join(dataDir, "pg"), port: 0, logger });
-    ownerUrl = postgres.ownerUrl;
-  }
-  const { appUrl } = await preparePlatformDatabase({ ownerUrl, appRole: "hub_app", appPassword: "bench-only-password" });
-  await seedDatabase(appUrl, ["bench"], 320);
-
-  const keys = generateIdentityKeyPair();
-  const secret = "bench-secret-bench-secret-bench-secret-0123";
+  const database = await startBenchDatabase();
+  const { logger, appUrl, keys, jwt } = database;
   const leads = await createLeadsSubgraph({ port: 0, databaseUrl: appUrl, identityPublicKey: keys.publicKeyPem, logger });
   const gateway = await createGateway({
     port: 0,
@@ -57,12 +34,12 @@ async function main(): Promise<void> {
     subgraphUrls: { leads: leads.url },
     databaseUrl: appUrl,
     identityPrivateKey: keys.privateKeyPem,
-    jwt: { secret, issuer: "bench", audience: "bench" },
+    jwt,
     logger,
   });
-  const identity = { sub: "bench", tenant: "bench", role: Role.VIEWER, scopes: [] };
+  const identity = { sub: "bench", tenant: BENCH_TENANT, role: Role.VIEWER, scopes: [] };
   const identityToken = await createIdentitySigner(keys.privateKeyPem).sign(identity, "leads");
-  const clientToken = await signUserToken(secret, identity, { issuer: "bench", audience: "bench", ttlSeconds: 3600 });
+  const clientToken = await database.clientToken(identity);
 
   const direct: number[] = [];
   const viaGateway: number[] = [];
@@ -73,8 +50,7 @@ async function main(): Promise<void> {
   }
   await gateway.stop();
   await leads.stop();
-  await postgres?.stop();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  await database.stop();
 
   direct.sort((a, b) => a - b);
   viaGateway.sort((a, b) => a - b);
@@ -82,7 +58,7 @@ async function main(): Promise<void> {
   const result = {
     benchmark: "gateway-overhead",
     date: new Date().toISOString(),
-    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? "unknown", memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
+    machine: machineInfo(),
     query: QUERY,
     requests: REQUESTS,
     directMs: summary(direct),
@@ -91,10 +67,7 @@ async function main(): Promise<void> {
     ratioP50: +(percentile(viaGateway, 50) / percentile(direct, 50)).toFixed(2),
     budget: "gateway overhead p50 under 2 ms",
   };
-  const dir = join(__dirname, "..", "..", "bench", "results");
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, "gateway-overhead.json"), `${JSON.stringify(result, null, 2)}\n`);
-  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  writeResult("gateway-overhead", result, { echo: true });
 }
 
 main().catch((error: unknown) => {

@@ -34,7 +34,9 @@ export interface DatabaseOptions {
  * {@link countStatement}, and in Prometheus).
  */
 export function createDatabase<DB>(connectionString: string, options: DatabaseOptions): Kysely<DB> {
-  const pool = new pg.Pool({ connectionString, max: options.poolSize ?? 10, application_name: options.name });
+  // A bounded wait for a pooled connection: an exhausted pool then fails requests with an
+  // error in the log instead of hanging them forever.
+  const pool = new pg.Pool({ connectionString, max: options.poolSize ?? 10, application_name: options.name, connectionTimeoutMillis: 10_000 });
   const labels = { pool: options.name };
   return new Kysely<DB>({
     dialect: new PostgresDialect({ pool }),

@@ -180,6 +180,28 @@ describe("rescoreLead and analyzeMessage", () => {
     expect(read.lead.insights.totalCount).toBe(1);
   });
 
+  it("loses no message when many are analyzed for one lead at once, and never starves the pool", async () => {
+    const leadId = await createLead({});
+    await scored(leadId);
+    // More concurrent writers than the subgraph has pooled connections (10).
+    const bodies = Array.from({ length: 12 }, (_, i) => `Message ${i}: we'd like ${1 + (i % 5)} bedrooms in Kyle`);
+    const rescores = Array.from({ length: 12 }, () =>
+      graphql<{ rescoreLead: { userErrors: unknown[] } }>(stack.gatewayUrl, "mutation($input: RescoreLeadInput!) { rescoreLead(input: $input) { userErrors { message } } }", { input: { leadId } }, agent),
+    );
+    const analyses = bodies.map((body) => graphql<{ analyzeMessage: { userErrors: unknown[] } }>(stack.gatewayUrl, ANALYZE, { input: { leadId, channel: "SMS", body } }, agent));
+    for (const response of await Promise.all([...analyses, ...rescores])) {
+      expect(response.errors).toBeUndefined();
+    }
+    const { rows } = await sql<{ inbound_messages: number; revision: number }>`
+      select inbound_messages, revision from intelligence.lead_features where lead_id = ${leadId}`.execute(stack.ownerDb);
+    expect(rows[0]).toEqual({ inbound_messages: 12, revision: 13 });
+    const counts = await sql<{ insights: number; scores: number }>`
+      select (select count(*)::int from intelligence.insights where lead_id = ${leadId}) as insights,
+             (select count(*)::int from intelligence.scores where lead_id = ${leadId}) as scores`.execute(stack.ownerDb);
+    // The first score, one per analysis, one per rescore.
+    expect(counts.rows[0]).toEqual({ insights: 12, scores: 25 });
+  });
+
   it("refuses an oversized or empty body with a user error, storing nothing", async () => {
     const leadId = await createLead({});
     for (const body of ["x".repeat(4_001), "   "]) {

@@ -8,8 +8,9 @@ import type { LeadEvaluator } from "./evaluation/lead-evaluator";
 import type { LeadFeatures } from "./features/lead-features";
 import { applyFeatureEvent, isFeatureEvent, type FeatureEvent } from "./features/lead-features.events";
 import { deleteLeadIntelligence, findFeatures, saveFeatures } from "./features/lead-features.repository";
-import type { MessageAnalyzer } from "./insight/analyzer/message-analyzer";
+import type { MessageAnalysis, MessageAnalyzer } from "./insight/analyzer/message-analyzer";
 import { MessageChannel } from "./insight/insight.enums";
+import { MAX_MESSAGE_BODY } from "./insight/insight.inputs";
 import { recordAnalysis } from "./insight/insight.service";
 import { recordScores } from "./score/score.service";
 
@@ -47,7 +48,29 @@ interface Dependencies {
   logger: Logger;
 }
 
+/** Analyses run at once per batch: enough to hide a provider's latency, few enough to respect its rate limits. */
+const ANALYSIS_CONCURRENCY = 8;
+
+/**
+ * Reads every inbound message of a batch, `ANALYSIS_CONCURRENCY` at a time: the analyses are
+ * independent of each other and of the lead's state, and a provider takes seconds each.
+ * Bodies beyond the `analyzeMessage` limit are cut to it, as nothing checked them upstream.
+ */
+async function analyzeAll(events: readonly RelevantEvent[], analyzer: MessageAnalyzer): Promise<Map<MessageEvent, MessageAnalysis>> {
+  const messages = events.filter((event): event is MessageEvent => event.type === "LeadMessageReceived");
+  const analyses = new Map<MessageEvent, MessageAnalysis>();
+  let next = 0;
+  async function worker(): Promise<void> {
+    for (let message = messages[next++]; message; message = messages[next++]) {
+      analyses.set(message, await analyzer.analyze({ body: message.payload.body.slice(0, MAX_MESSAGE_BODY), channel: channelOf(message.payload.channel) }));
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(ANALYSIS_CONCURRENCY, messages.length) }, worker));
+  return analyses;
+}
+
 async function applyTenantEvents(trx: Transaction<IntelligenceDatabase>, tenantId: string, events: readonly RelevantEvent[], deps: Dependencies): Promise<void> {
+  const analyses = await analyzeAll(events, deps.analyzer);
   await sql`select set_config('app.tenant_id', ${tenantId}, true)`.execute(trx);
   const ids = [...new Set(events.map((event) => event.aggregateId.toLowerCase()))];
   // Locked: `analyzeMessage` read-modify-writes the same rows.
@@ -63,8 +86,7 @@ async function applyTenantEvents(trx: Transaction<IntelligenceDatabase>, tenantI
     const current = state.features.get(leadId) ?? null;
     if (event.type === "LeadMessageReceived") {
       if (!current) continue; // a message for a lead never seen (or deleted): nothing to attach it to
-      const analysis = await deps.analyzer.analyze({ body: event.payload.body, channel: channelOf(event.payload.channel) });
-      const recorded = await recordAnalysis(trx, current, { channel: channelOf(event.payload.channel), messageId: event.payload.messageId, analysis });
+      const recorded = await recordAnalysis(trx, current, { channel: channelOf(event.payload.channel), messageId: event.payload.messageId, analysis: analyses.get(event)! });
       if (recorded) {
         state.features.set(leadId, recorded.features);
         state.changed.add(leadId);

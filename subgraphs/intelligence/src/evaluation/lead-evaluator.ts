@@ -18,6 +18,18 @@ export interface LeadEvaluatorOptions {
   now?: () => Date;
 }
 
+/** How an evaluation runs. */
+export interface EvaluationOptions {
+  /** Recompute even when a result for the lead's revision is cached (a forced rescore). */
+  fresh?: boolean;
+  /**
+   * Run on this transaction (its tenant already set) instead of the pool. Writers evaluate
+   * under their row locks this way: a transaction that waited for more pool connections
+   * while holding one could starve the pool.
+   */
+  executor?: Kysely<IntelligenceDatabase>;
+}
+
 /** A lead's score and matches, computed together. */
 export interface LeadEvaluation {
   score: ScoreResult;
@@ -29,12 +41,12 @@ export interface LeadEvaluation {
  * same revision is never recomputed; a new revision is a new key, so never stale.
  */
 export interface LeadEvaluator {
-  /** Scores of one tenant's leads; `fresh` skips the cache (a forced rescore). */
-  scores(tenantId: string, leads: readonly LeadFeatures[], options?: { fresh?: boolean }): Promise<Map<string, ScoreResult>>;
+  /** Scores of one tenant's leads. */
+  scores(tenantId: string, leads: readonly LeadFeatures[], options?: EvaluationOptions): Promise<Map<string, ScoreResult>>;
   /** Ranked matches of one tenant's leads. */
-  matches(tenantId: string, leads: readonly LeadFeatures[]): Promise<Map<string, RankedMatch[]>>;
+  matches(tenantId: string, leads: readonly LeadFeatures[], options?: Pick<EvaluationOptions, "executor">): Promise<Map<string, RankedMatch[]>>;
   /** Both, concurrently (they read different things), e.g. when a lead changes. */
-  evaluate(tenantId: string, leads: readonly LeadFeatures[], options?: { fresh?: boolean }): Promise<Map<string, LeadEvaluation>>;
+  evaluate(tenantId: string, leads: readonly LeadFeatures[], options?: EvaluationOptions): Promise<Map<string, LeadEvaluation>>;
   /** The caches, for metrics in tests. */
   readonly caches: { scores: Cache<ScoreResult>; matches: Cache<RankedMatch[]> };
 }
@@ -85,17 +97,21 @@ export function createLeadEvaluator(db: Kysely<IntelligenceDatabase>, options: L
     matches: createCache<RankedMatch[]>({ name: "intelligence_matches", ...sizing }),
   };
 
-  function scores(tenantId: string, leads: readonly LeadFeatures[], { fresh = false } = {}): Promise<Map<string, ScoreResult>> {
+  function inTenant<T>(tenantId: string, executor: Kysely<IntelligenceDatabase> | undefined, run: (db: Kysely<IntelligenceDatabase>) => Promise<T>): Promise<T> {
+    return executor ? run(executor) : withTenant(db, tenantId, run);
+  }
+
+  function scores(tenantId: string, leads: readonly LeadFeatures[], { fresh = false, executor }: EvaluationOptions = {}): Promise<Map<string, ScoreResult>> {
     return cached(caches.scores, leads, fresh, async (missing) => {
-      const affordable = await withTenant(db, tenantId, (trx) => countAffordable(trx, tenantId, profiles(missing), AVAILABLE_LISTING_STATUSES));
+      const affordable = await inTenant(tenantId, executor, (trx) => countAffordable(trx, tenantId, profiles(missing), AVAILABLE_LISTING_STATUSES));
       return new Map(missing.map((features) => [features.leadId, scoreLead({ features, affordableListings: affordable.get(features.leadId) ?? 0 })]));
     });
   }
 
-  function matches(tenantId: string, leads: readonly LeadFeatures[]): Promise<Map<string, RankedMatch[]>> {
+  function matches(tenantId: string, leads: readonly LeadFeatures[], { executor }: Pick<EvaluationOptions, "executor"> = {}): Promise<Map<string, RankedMatch[]>> {
     return cached(caches.matches, leads, false, async (missing) => {
       const searches = profiles(missing);
-      const candidates = await withTenant(db, tenantId, (trx) => findCandidates(trx, tenantId, searches, AVAILABLE_LISTING_STATUSES));
+      const candidates = await inTenant(tenantId, executor, (trx) => findCandidates(trx, tenantId, searches, AVAILABLE_LISTING_STATUSES));
       const at = now();
       return new Map(searches.map(({ leadId, profile }) => [leadId, rankMatches(profile, (candidates.get(leadId) ?? []).map(toProperty), at)]));
     });
@@ -106,7 +122,7 @@ export function createLeadEvaluator(db: Kysely<IntelligenceDatabase>, options: L
     scores,
     matches,
     async evaluate(tenantId, leads, options = {}) {
-      const [scored, matched] = await Promise.all([scores(tenantId, leads, options), matches(tenantId, leads)]);
+      const [scored, matched] = await Promise.all([scores(tenantId, leads, options), matches(tenantId, leads, options)]);
       const result = new Map<string, LeadEvaluation>();
       for (const lead of leads) {
         const score = scored.get(lead.leadId);

@@ -72,9 +72,9 @@ const body = z
 const failed = (userErrors: AnalyzeMessagePayload["userErrors"]): AnalyzeMessagePayload => ({ insight: null, lead: null, score: null, userErrors });
 
 /**
- * `analyzeMessage`: reads the message (outside any transaction: a provider may take
- * seconds), then stores the insight, updates the lead's features and rescores it in one
- * transaction that re-reads the features under a row lock, so a concurrent event is not lost.
+ * `analyzeMessage`: reads the message outside any transaction (a provider may take
+ * seconds), then stores the insight, the features and the new score in one transaction
+ * under the lead's row lock, so concurrent writers of one lead queue instead of losing updates.
  */
 export async function analyzeMessage(
   db: Db,
@@ -93,14 +93,13 @@ export async function analyzeMessage(
 
   const analysis = await analyzer.analyze({ body: text.data, channel: input.channel });
   return withTenant(db, tenantId, async (trx) => {
+    // Re-read under the row lock: events and other analyses may have moved the lead meanwhile.
     const [current] = await findFeatures(trx, tenantId, [leadId], { forUpdate: true });
-    // Deleted while the analyzer was reading.
     if (!current) return failed([userError(UserErrorCode.NOT_FOUND, "no lead with this id", "leadId")]);
     const recorded = await recordAnalysis(trx, current, { channel: input.channel, messageId: null, analysis });
     if (!recorded) throw new Error("an insight without a message id cannot be a duplicate");
     await saveFeatures(trx, [recorded.features]);
-    const scores = await recordScores(trx, evaluator, tenantId, [recorded.features]);
-    const score = scores.get(leadId);
+    const score = (await recordScores(trx, evaluator, tenantId, [recorded.features])).get(leadId);
     return { insight: toInsight(recorded.insight), lead: { id: leadId }, score: score ? toLeadScore(score) : null, userErrors: [] };
   });
 }

@@ -24,9 +24,10 @@ function asTier(value: string | undefined): ScoreTier | null {
 }
 
 /**
- * Scores one tenant's leads and records the scores: a row per lead in the history and a
- * `LeadScored` event (with the previous tier) in the caller's transaction, so the score and
- * its announcement commit together. `fresh` recomputes even at a cached revision.
+ * Scores one tenant's leads and records the scores in the caller's transaction (which has
+ * the tenant set and holds the leads' row locks): a row per lead in the history and a
+ * `LeadScored` event (with the previous tier), so the score and its announcement commit
+ * together. Evaluation runs on that transaction, never on more pool connections.
  */
 export async function recordScores(
   trx: Kysely<IntelligenceDatabase>,
@@ -38,7 +39,8 @@ export async function recordScores(
   if (leads.length === 0) return new Map();
   const ids = leads.map((lead) => lead.leadId);
   // Scoring also warms the matches cache for the new revision: the next read of matches is a hit.
-  const [evaluations, previous] = await Promise.all([evaluator.evaluate(tenantId, leads, options), findLatestScores(trx, tenantId, ids)]);
+  const evaluations = await evaluator.evaluate(tenantId, leads, { ...options, executor: trx });
+  const previous = await findLatestScores(trx, tenantId, ids);
   const previousTier = new Map(previous.map((row) => [row.lead_id, asTier(row.tier)]));
   const rows = await insertScores(
     trx,
