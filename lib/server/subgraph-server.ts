@@ -1,6 +1,7 @@
 import { ApolloServer } from "@apollo/server";
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
 import type { GraphQLSchema } from "graphql";
+import { sql, type Kysely } from "kysely";
 import { ErrorCode, clientError, createErrorMasker, requestIdPlugin } from "../errors";
 import type { Identity, IdentityVerifier } from "../auth/identity";
 import { IdentityError } from "../auth/identity";
@@ -9,15 +10,16 @@ import type { Logger } from "../logger";
 import type { IdentityContext } from "./federated-schema";
 
 /** Options for {@link startSubgraphServer}. */
-export interface SubgraphServerOptions<TContext extends IdentityContext> {
+export interface SubgraphServerOptions<TContext extends IdentityContext, DB> {
   name: string;
   schema: GraphQLSchema;
   port: number;
   host?: string;
   verifier: IdentityVerifier;
+  /** The subgraph's database: `/ready` checks it, and stopping the server closes it. */
+  db: Kysely<DB>;
   /** Builds the per-request context (DataLoaders live here) for a verified caller. */
   createContext(identity: Identity, requestId: string): TContext;
-  ready(): Promise<void>;
   logger: Logger;
   maxBodyBytes?: number;
   onRequest?(stats: RequestStats): void;
@@ -28,7 +30,17 @@ export interface SubgraphServerOptions<TContext extends IdentityContext> {
  * gateway-signed identity token addressed to this subgraph: a subgraph called directly
  * is closed (401 `UNAUTHENTICATED`).
  */
-export async function startSubgraphServer<TContext extends IdentityContext>(options: SubgraphServerOptions<TContext>): Promise<RunningServer> {
+export async function startSubgraphServer<TContext extends IdentityContext, DB>(options: SubgraphServerOptions<TContext, DB>): Promise<RunningServer> {
+  try {
+    return await serveSubgraph(options);
+  } catch (error) {
+    // Nothing else will ever close the pool of a server that never started.
+    await options.db.destroy();
+    throw error;
+  }
+}
+
+async function serveSubgraph<TContext extends IdentityContext, DB>(options: SubgraphServerOptions<TContext, DB>): Promise<RunningServer> {
   const { logger, verifier } = options;
   const apollo = new ApolloServer<TContext>({
     schema: options.schema,
@@ -40,13 +52,13 @@ export async function startSubgraphServer<TContext extends IdentityContext>(opti
     plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), requestIdPlugin()],
   });
   await apollo.start();
-  return startGraphQLHttpServer({
+  const server = await startGraphQLHttpServer({
     name: options.name,
     apollo,
     port: options.port,
     ...(options.host ? { host: options.host } : {}),
     maxBodyBytes: options.maxBodyBytes ?? 1_000_000,
-    ready: options.ready,
+    ready: async () => void (await sql`select 1`.execute(options.db)),
     logger,
     ...(options.onRequest ? { onRequest: options.onRequest } : {}),
     async context({ headers, requestId }) {
@@ -63,4 +75,11 @@ export async function startSubgraphServer<TContext extends IdentityContext>(opti
       }
     },
   });
+  return {
+    ...server,
+    async stop() {
+      await server.stop();
+      await options.db.destroy();
+    },
+  };
 }

@@ -1,29 +1,15 @@
+import type { Listing } from "../../subgraphs/intelligence/src/match/match.model";
 import { ListingStatus } from "../../subgraphs/intelligence/src/property/property.enums";
 import { PropertyType } from "../../subgraphs/leads/src/lead/lead.enums";
 import { AUSTIN_REGIONS, type MarketArea } from "../../subgraphs/intelligence/src/market/austin-market";
 import { makeRand, type Rand, type Weighted } from "./random";
 
-/** A generated MLS listing, shaped like a row of the intelligence subgraph's listings (camelCase). */
-export interface SeedListing {
-  /** A 7-digit ACTOR (Austin MLS) number, unique within the tenant. */
-  mlsNumber: string;
-  /** Street address, with the unit for condos and some townhouses (e.g. "4512 Avenue D", "360 Nueces St Unit 2304"). */
-  address: string;
-  city: string;
-  /** The market area, as leads name it in their preferred areas. */
-  area: string;
-  /** List price, whole dollars. */
-  price: number;
-  /** 0 for land. */
-  bedrooms: number;
-  /** Full baths plus 0.5 per half bath; 0 for land. */
-  bathrooms: number;
-  /** Living area; 0 for land, which has none. */
-  squareFeet: number;
-  propertyType: PropertyType;
-  status: ListingStatus;
-  listedAt: Date;
-}
+/**
+ * A generated MLS listing: a listing as matching reads it, before it has an id. MLS numbers
+ * are 7-digit ACTOR (Austin MLS) numbers, unique within the tenant; land has 0 bedrooms,
+ * bathrooms and living area.
+ */
+export type SeedListing = Omit<Listing, "id">;
 
 /** How far back `listedAt` goes: every generated listing was listed within this many days before `now`. */
 export const LISTING_WINDOW_DAYS = 120;

@@ -1,5 +1,4 @@
 import "reflect-metadata";
-import { sql } from "kysely";
 import { createIdentityVerifier } from "../../../lib/auth/identity";
 import { createDatabase } from "../../../lib/db/database";
 import type { RequestStats, RunningServer } from "../../../lib/http/graphql-http";
@@ -50,6 +49,7 @@ export interface IntelligenceSubgraphConfig {
  */
 export async function createIntelligenceSubgraph(config: IntelligenceSubgraphConfig): Promise<RunningServer> {
   const logger = config.logger ?? createLogger(INTELLIGENCE_SUBGRAPH);
+  const schema = await buildIntelligenceSchema();
   const db = createDatabase<IntelligenceDatabase>(config.databaseUrl, { name: INTELLIGENCE_SUBGRAPH });
   const evaluator = createLeadEvaluator(db, config.cacheTtlMs !== undefined ? { cacheTtlMs: config.cacheTtlMs } : {});
   const analyzer = createMessageAnalyzer({ ...(config.anthropic ? { anthropic: config.anthropic } : {}), knownAreas: AUSTIN_AREAS, logger });
@@ -60,12 +60,13 @@ export async function createIntelligenceSubgraph(config: IntelligenceSubgraphCon
     config.eventPollMs !== undefined ? { pollMs: config.eventPollMs } : {},
   );
   try {
-    const server = await startSubgraphServer<IntelligenceContext>({
+    const server = await startSubgraphServer<IntelligenceContext, IntelligenceDatabase>({
       name: INTELLIGENCE_SUBGRAPH,
-      schema: await buildIntelligenceSchema(),
+      schema,
       port: config.port,
       ...(config.host ? { host: config.host } : {}),
       verifier: createIdentityVerifier(config.identityPublicKey, INTELLIGENCE_SUBGRAPH),
+      db,
       createContext: (identity, requestId) => ({
         identity,
         requestId,
@@ -74,7 +75,6 @@ export async function createIntelligenceSubgraph(config: IntelligenceSubgraphCon
         analyzer,
         loaders: createIntelligenceLoaders(db, identity.tenant, evaluator),
       }),
-      ready: async () => void (await sql`select 1`.execute(db)),
       logger,
       ...(config.onRequest ? { onRequest: config.onRequest } : {}),
     });
@@ -83,12 +83,11 @@ export async function createIntelligenceSubgraph(config: IntelligenceSubgraphCon
       async stop() {
         await consumer.stop();
         await server.stop();
-        await db.destroy();
       },
     };
   } catch (error) {
+    // The server closed the database on its way out; the consumer is ours to stop.
     await consumer.stop();
-    await db.destroy();
     throw error;
   }
 }

@@ -1,5 +1,4 @@
 import "reflect-metadata";
-import { sql } from "kysely";
 import { createIdentityVerifier } from "../../../lib/auth/identity";
 import { createDatabase } from "../../../lib/db/database";
 import type { RequestStats, RunningServer } from "../../../lib/http/graphql-http";
@@ -30,22 +29,15 @@ export interface LeadsSubgraphConfig {
 export async function createLeadsSubgraph(config: LeadsSubgraphConfig): Promise<RunningServer> {
   const logger = config.logger ?? createLogger(LEADS_SUBGRAPH);
   const db = createDatabase<LeadsDatabase>(config.databaseUrl, { name: LEADS_SUBGRAPH });
-  const server = await startSubgraphServer<LeadsContext>({
+  return startSubgraphServer<LeadsContext, LeadsDatabase>({
     name: LEADS_SUBGRAPH,
     schema: await buildLeadsSchema(),
     port: config.port,
     ...(config.host ? { host: config.host } : {}),
     verifier: createIdentityVerifier(config.identityPublicKey, LEADS_SUBGRAPH),
+    db,
     createContext: (identity, requestId) => ({ identity, requestId, db, loaders: createLeadLoaders(db, identity.tenant) }),
-    ready: async () => void (await sql`select 1`.execute(db)),
     logger,
     ...(config.onRequest ? { onRequest: config.onRequest } : {}),
   });
-  return {
-    ...server,
-    async stop() {
-      await server.stop();
-      await db.destroy();
-    },
-  };
 }

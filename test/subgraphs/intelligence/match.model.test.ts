@@ -2,24 +2,8 @@ import { BuyingTimeline, PropertyType } from "../../../subgraphs/leads/src/lead/
 import type { SearchProfile } from "../../../subgraphs/intelligence/src/features/lead-features";
 import { isCandidate, rankMatches, type Listing, type RankedMatch } from "../../../subgraphs/intelligence/src/match/match.model";
 import { AVAILABLE_LISTING_STATUSES, ListingStatus } from "../../../subgraphs/intelligence/src/property/property.enums";
+import { chance, int, pick, prng, subset, type Random } from "../../helpers/random";
 
-/** mulberry32: tiny, seedable, good enough to vary inputs; a failure reproduces from the seed. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-type Random = () => number;
-const pick = <T>(random: Random, items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
-const chance = (random: Random, p: number): boolean => random() < p;
-const int = (random: Random, min: number, max: number): number => min + Math.floor(random() * (max - min + 1));
-const subset = <T>(random: Random, items: readonly T[]): T[] => items.filter(() => chance(random, 0.3));
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const NOW = new Date("2026-11-15T12:00:00Z");

@@ -11,25 +11,9 @@ import {
   type ScoreResult,
   type ScoringInput,
 } from "../../../subgraphs/intelligence/src/score/score.model";
+import { chance, int, pick, prng, subset, type Random } from "../../helpers/random";
 
-/** mulberry32: tiny, seedable, good enough to vary inputs; a failure reproduces from the seed. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-type Random = () => number;
-const pick = <T>(random: Random, items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
-const chance = (random: Random, p: number): boolean => random() < p;
-const int = (random: Random, min: number, max: number): number => min + Math.floor(random() * (max - min + 1));
 const nullable = <T>(random: Random, value: () => T): T | null => (chance(random, 0.5) ? value() : null);
-const subset = <T>(random: Random, items: readonly T[]): T[] => items.filter(() => chance(random, 0.3));
 
 const AREAS = ["Round Rock", "Cedar Park", "Pflugerville", "Georgetown", "Leander", "Hutto"] as const;
 const FINANCING_ORDER = [FinancingStatus.UNKNOWN, FinancingStatus.NOT_STARTED, FinancingStatus.PRE_QUALIFIED, FinancingStatus.PRE_APPROVED, FinancingStatus.CASH];
