@@ -2,6 +2,7 @@ import { sql } from "kysely";
 import { createIdentitySigner } from "../../lib/auth/identity";
 import { Role } from "../../lib/auth/roles";
 import { withTenant } from "../../lib/db/tenant";
+import { eventually } from "../helpers/eventually";
 import { insertLeads, leadRow } from "../helpers/fixtures";
 import { bearer, graphql, startStack, uniqueTenant, type GraphQLResponse, type TestStack } from "../helpers/stack";
 
@@ -234,6 +235,30 @@ describe("row-level security: the backstop when a query forgets the tenant", () 
     expect(await stack.appDb.selectFrom("leads.notes").selectAll().execute()).toEqual([]);
     const events = await sql<{ n: number }>`select count(*)::int as n from events.log`.execute(stack.appDb);
     expect(events.rows[0]!.n).toBe(0);
+  });
+
+  it("covers every tenant-owned table of every service: RLS on, and nothing visible to the app role without a tenant", async () => {
+    const { rows: tables } = await sql<{ schema: string; table: string; rls: boolean; policies: number }>`
+      select n.nspname as schema, c.relname as table, c.relrowsecurity as rls,
+        (select count(*)::int from pg_policy p where p.polrelid = c.oid) as policies
+      from pg_class c
+      join pg_namespace n on n.oid = c.relnamespace
+      join pg_attribute a on a.attrelid = c.oid and a.attname = 'tenant_id' and not a.attisdropped
+      where c.relkind = 'r' and n.nspname not in ('pg_catalog', 'information_schema')
+        -- The one exception: API keys are looked up before their tenant is known (the app role may only read them).
+        and (n.nspname, c.relname) <> ('gateway', 'api_keys')
+      order by 1, 2`.execute(stack.ownerDb);
+    expect(tables.map((t) => `${t.schema}.${t.table}`)).toEqual(expect.arrayContaining(["leads.leads", "intelligence.scores", "intelligence.properties", "events.log"]));
+    expect(tables.filter((t) => !t.rls || t.policies === 0)).toEqual([]);
+    // Intelligence has scored A's leads by now: there are rows to hide.
+    await eventually(async () => {
+      const { rows } = await sql<{ n: number }>`select count(*)::int as n from intelligence.scores where tenant_id = ${tenantA}`.execute(stack.ownerDb);
+      expect(rows[0]!.n).toBeGreaterThan(0);
+    });
+    for (const { schema, table } of tables) {
+      const { rows } = await sql<{ n: number }>`select count(*)::int as n from ${sql.table(`${schema}.${table}`)}`.execute(stack.appDb);
+      expect({ table: `${schema}.${table}`, visible: rows[0]!.n }).toEqual({ table: `${schema}.${table}`, visible: 0 });
+    }
   });
 
   it("bound to B, A's row can be neither updated nor deleted, and no row can be written for A", async () => {
