@@ -12,8 +12,8 @@ export const EVENTS_CHANNEL = "hub_events";
 export async function appendEvent(trx: QueryExecutorProvider, producer: string, event: NewEvent): Promise<void> {
   await sql`
     with appended as (
-      insert into events.log (tenant_id, type, aggregate_id, payload, producer)
-      values (${event.tenantId}, ${event.type}, ${event.aggregateId}, ${JSON.stringify(event.payload)}::jsonb, ${producer})
+      insert into events.log (tenant_id, type, aggregate_id, payload, producer, occurred_at)
+      values (${event.tenantId}, ${event.type}, ${event.aggregateId}, ${JSON.stringify(event.payload)}::jsonb, ${producer}, ${event.occurredAt ?? sql`now()`})
       returning tenant_id
     )
     select pg_notify(${EVENTS_CHANNEL}, tenant_id) from appended`.execute(trx);
@@ -60,6 +60,20 @@ function toStoredEvent(row: LogRow): StoredEvent {
   const base = { id: row.id, tx: row.tx, occurredAt: row.occurred_at, producer: row.producer, tenantId: row.tenant_id, aggregateId: row.aggregate_id };
   // The payload is re-validated on read: the log outlives the code that wrote it.
   return { ...base, type: row.type, payload: parseEventPayload(row.type, row.payload) } as StoredEvent;
+}
+
+/** How far a consumer trails the log: events not yet read, and how old the oldest of them is. */
+export interface ConsumerLag {
+  eventsBehind: number;
+  /** When the oldest unread event happened; null when caught up. */
+  oldestUnreadAt: Date | null;
+}
+
+/** Measures a consumer's lag across all tenants (counts only; no tenant's rows are read). */
+export async function consumerLag(db: QueryExecutorProvider, consumer: string): Promise<ConsumerLag> {
+  const { rows } = await sql<{ events_behind: number; oldest_unread_at: Date | null }>`
+    select events_behind, oldest_unread_at from events.consumer_lag(${consumer})`.execute(db);
+  return { eventsBehind: rows[0]?.events_behind ?? 0, oldestUnreadAt: rows[0]?.oldest_unread_at ?? null };
 }
 
 /** Loads a consumer's saved position. */

@@ -44,6 +44,12 @@ export const eventPayloadSchemas = {
   }),
   /** Intelligence read a message (aggregate: the lead); billing meters these. */
   MessageAnalyzed: z.object({ insightId: z.string(), provider: z.string(), intent: z.string(), fallbackReason: z.string().nullable() }),
+  /** The bridge finished with a GHL webhook (aggregate: the webhook id). */
+  WebhookProcessed: z.object({
+    webhookType: z.string(),
+    latencyMs: z.number().nonnegative(),
+    outcome: z.enum(["APPLIED", "IGNORED", "FAILED", "DEAD"]),
+  }),
   /** Intelligence scored a lead (aggregate: the lead); `previousTier` is null for a first score. */
   LeadScored: z.object({
     scoreId: z.string(),
@@ -60,9 +66,12 @@ export type EventType = keyof typeof eventPayloadSchemas;
 /** The payload of event type `T`. */
 export type EventPayload<T extends EventType> = z.infer<(typeof eventPayloadSchemas)[T]>;
 
-/** An event about to be appended. */
+/**
+ * An event about to be appended. `occurredAt` defaults to the appending transaction's time;
+ * producers set it when they record something that happened earlier (an import, a seed).
+ */
 export type NewEvent = {
-  [T in EventType]: { type: T; tenantId: string; aggregateId: string; payload: EventPayload<T> };
+  [T in EventType]: { type: T; tenantId: string; aggregateId: string; payload: EventPayload<T>; occurredAt?: Date };
 }[EventType];
 
 /** An event as stored in the log, with its position. */

@@ -53,5 +53,33 @@ export function eventsMigrations(appRole: string): MigrationSet {
       await sql`drop table events.log`.execute(db);
     },
   };
-  return { schema: "events", migrations: { "20261121T000000_create_log": createLog } };
+  const consumerLag: Migration = {
+    async up(db: Kysely<unknown>) {
+      // How far a consumer trails the log, across tenants: like `read_after`, an owner-defined
+      // function is the app role's only view of other tenants' rows, and it returns counts only.
+      await sql`
+        create function events.consumer_lag(consumer_name text)
+        returns table (events_behind bigint, oldest_unread_at timestamptz)
+        language sql stable security definer
+        set search_path = pg_catalog, events
+        as $$
+          with position as (
+            select coalesce((select last_tx from events.consumer_offsets where consumer = consumer_name), '0'::xid8) as tx,
+                   coalesce((select last_id from events.consumer_offsets where consumer = consumer_name), 0) as id
+          )
+          select count(*), min(l.occurred_at)
+          from events.log l, position p
+          where l.tx > p.tx or (l.tx = p.tx and l.id > p.id)
+        $$`.execute(db);
+      await sql`revoke all on function events.consumer_lag(text) from public`.execute(db);
+      await sql`grant execute on function events.consumer_lag(text) to ${sql.id(appRole)}`.execute(db);
+    },
+    async down(db: Kysely<unknown>) {
+      await sql`drop function events.consumer_lag(text)`.execute(db);
+    },
+  };
+  return {
+    schema: "events",
+    migrations: { "20261121T000000_create_log": createLog, "20261122T000200_consumer_lag": consumerLag },
+  };
 }

@@ -129,13 +129,15 @@ export async function seedTenants(
             });
             notes++;
           }
-          await appendEvent(trx, PRODUCER, { type: "LeadCreated", tenantId: tenant, aggregateId: row.id, payload: { lead: leadSnapshot(row) } });
+          // Dated as the lead was created, so analytics sees 180 days of history, not one busy second.
+          await appendEvent(trx, PRODUCER, { type: "LeadCreated", tenantId: tenant, aggregateId: row.id, payload: { lead: leadSnapshot(row) }, occurredAt: lead.createdAt });
           for (const [i, message] of generateInboundMessages(lead, index, tenant, now).entries()) {
             await appendEvent(trx, PRODUCER, {
               type: "LeadMessageReceived",
               tenantId: tenant,
               aggregateId: row.id,
               payload: { messageId: `seed-${row.id}-${i}`, direction: "INBOUND", channel: message.channel, body: message.body },
+              occurredAt: message.receivedAt,
             });
             messages++;
           }
