@@ -4,6 +4,7 @@ import { DEFAULT_LIMITS, type GatewayConfig, type GatewayLimits, type JwtConfig 
 import { ConfigError, envBoolean, envInt, envPort, envString, required } from "../lib/config";
 import type { DevSecrets } from "../lib/dev-secrets";
 import type { Logger } from "../lib/logger";
+import type { AnalyticsSubgraphConfig } from "../subgraphs/analytics/src/index";
 import type { AnthropicConfig, IntelligenceSubgraphConfig } from "../subgraphs/intelligence/src/index";
 import type { LeadsSubgraphConfig } from "../subgraphs/leads/src/index";
 import { deriveAppUrl } from "./platform-database";
@@ -39,6 +40,9 @@ export interface PlatformConfig {
   intelligencePort: number;
   /** `INTELLIGENCE_URL`: where the gateway reaches the intelligence subgraph when run on its own. */
   intelligenceUrl: string;
+  analyticsPort: number;
+  /** `ANALYTICS_URL`: where the gateway reaches the analytics subgraph when run on its own. */
+  analyticsUrl: string;
   /** `INTELLIGENCE_CACHE_TTL_MS`: how long cached scores and matches may ignore listing changes. */
   intelligenceCacheTtlMs: number;
   /** `ANTHROPIC_API_KEY` and friends: message analysis through Anthropic; local rules when unset. */
@@ -149,6 +153,7 @@ export function readPlatformConfig(env: Env = process.env): PlatformConfig {
   const host = envString(env, "HOST", "127.0.0.1") ?? "127.0.0.1";
   const leadsPort = envPort(env, "LEADS_PORT", 4001);
   const intelligencePort = envPort(env, "INTELLIGENCE_PORT", 4002);
+  const analyticsPort = envPort(env, "ANALYTICS_PORT", 4003);
   const anthropicKey = envString(env, "ANTHROPIC_API_KEY");
   const anthropicBaseUrl = httpUrl(env, "ANTHROPIC_BASE_URL");
   return {
@@ -167,6 +172,8 @@ export function readPlatformConfig(env: Env = process.env): PlatformConfig {
     intelligencePort,
     intelligenceUrl: httpUrl(env, "INTELLIGENCE_URL") ?? `http://${dialHost(host)}:${intelligencePort}/graphql`,
     intelligenceCacheTtlMs: envInt(env, "INTELLIGENCE_CACHE_TTL_MS", 300_000),
+    analyticsPort,
+    analyticsUrl: httpUrl(env, "ANALYTICS_URL") ?? `http://${dialHost(host)}:${analyticsPort}/graphql`,
     anthropic:
       anthropicKey === undefined
         ? undefined
@@ -277,9 +284,20 @@ export function intelligenceSubgraphConfig(config: PlatformConfig, databaseUrl: 
   };
 }
 
+/** The analytics subgraph's settings. */
+export function analyticsSubgraphConfig(config: PlatformConfig, databaseUrl: string, logger: Logger): AnalyticsSubgraphConfig {
+  return {
+    port: config.analyticsPort,
+    host: config.host,
+    databaseUrl,
+    identityPublicKey: required(config.identityPublicKey, "IDENTITY_PUBLIC_KEY", "subgraphs verify the gateway's identity tokens with it"),
+    logger,
+  };
+}
+
 /** Where each subgraph listens when every piece runs on its own (containers). */
 export function configuredSubgraphUrls(config: PlatformConfig): Record<string, string> {
-  return { leads: config.leadsUrl, intelligence: config.intelligenceUrl };
+  return { leads: config.leadsUrl, intelligence: config.intelligenceUrl, analytics: config.analyticsUrl };
 }
 
 /** Where the gateway's other inputs come from: the entry point that runs it. */

@@ -9,9 +9,11 @@ import { startEmbeddedPostgres } from "../lib/db/embedded-postgres";
 import { devSecretsPath, loadOrCreateDevSecrets } from "../lib/dev-secrets";
 import { createLogger, type Logger } from "../lib/logger";
 
+import { createAnalyticsSubgraph } from "../subgraphs/analytics/src/index";
 import { createIntelligenceSubgraph } from "../subgraphs/intelligence/src/index";
 import { createLeadsSubgraph } from "../subgraphs/leads/src/index";
 import {
+  analyticsSubgraphConfig,
   assertProductionSecrets,
   gatewayConfig,
   intelligenceSubgraphConfig,
@@ -179,7 +181,11 @@ async function main(): Promise<void> {
     started.push({ name: "intelligence subgraph", stop: intelligence.stop });
 
     checkpoint();
-    const subgraphUrls = { leads: leads.url, intelligence: intelligence.url };
+    const analytics = await createAnalyticsSubgraph(analyticsSubgraphConfig(config, appUrl, serviceLogger("analytics")));
+    started.push({ name: "analytics subgraph", stop: analytics.stop });
+
+    checkpoint();
+    const subgraphUrls = { leads: leads.url, intelligence: intelligence.url, analytics: analytics.url };
     const gateway = await createGateway(gatewayConfig(config, { databaseUrl: appUrl, supergraphSdl, subgraphUrls, logger: serviceLogger("gateway") }));
     started.push({ name: "gateway", stop: gateway.stop });
     checkpoint();

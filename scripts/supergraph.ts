@@ -2,6 +2,7 @@ import "reflect-metadata";
 import { composeServices } from "@apollo/composition";
 import { printSubgraphSchema } from "@apollo/subgraph";
 import { parse } from "graphql";
+import { buildAnalyticsSchema } from "../subgraphs/analytics/src/schema";
 import { buildIntelligenceSchema } from "../subgraphs/intelligence/src/schema";
 import { buildLeadsSchema } from "../subgraphs/leads/src/schema";
 
@@ -11,6 +12,7 @@ import { buildLeadsSchema } from "../subgraphs/leads/src/schema";
 const SUBGRAPHS = [
   { name: "leads", url: "http://localhost:4001/graphql", build: buildLeadsSchema },
   { name: "intelligence", url: "http://localhost:4002/graphql", build: buildIntelligenceSchema },
+  { name: "analytics", url: "http://localhost:4003/graphql", build: buildAnalyticsSchema },
 ] as const;
 
 /** The SDL of every subgraph and the composed supergraph, as the code produces them now. */

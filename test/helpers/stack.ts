@@ -8,6 +8,7 @@ import { createLogger } from "../../lib/logger";
 import { createGateway } from "../../gateway/src/index";
 import type { GatewayConfig } from "../../gateway/src/config";
 import { signUserToken } from "../../gateway/src/auth/jwt";
+import { createAnalyticsSubgraph } from "../../subgraphs/analytics/src/index";
 import { createIntelligenceSubgraph, type AnthropicConfig } from "../../subgraphs/intelligence/src/index";
 import { createLeadsSubgraph } from "../../subgraphs/leads/src/index";
 import { readSupergraphSdl } from "../../scripts/schema-files";
@@ -40,6 +41,9 @@ export interface TestStack {
   leadsRequests: RequestStats[];
   /** Requests the intelligence subgraph served (tests clear it). */
   intelligenceRequests: RequestStats[];
+  analyticsUrl: string;
+  /** Requests the analytics subgraph served (tests clear it). */
+  analyticsRequests: RequestStats[];
   /** An application-role handle (RLS applies) for fixtures. */
   appDb: Kysely<LeadsDatabase>;
   /** The same, over the intelligence subgraph's tables. */
@@ -65,6 +69,7 @@ export async function startStack(overrides: Partial<GatewayConfig> = {}, options
   const logger = createLogger("test", process.env["LOG_LEVEL"] ?? "silent");
   const leadsRequests: RequestStats[] = [];
   const intelligenceRequests: RequestStats[] = [];
+  const analyticsRequests: RequestStats[] = [];
   const leads: RunningServer = await createLeadsSubgraph({
     port: 0,
     databaseUrl: urls.app,
@@ -83,10 +88,18 @@ export async function startStack(overrides: Partial<GatewayConfig> = {}, options
     ...(options.anthropic ? { anthropic: options.anthropic } : {}),
     ...(options.cacheTtlMs !== undefined ? { cacheTtlMs: options.cacheTtlMs } : {}),
   });
+  const analytics: RunningServer = await createAnalyticsSubgraph({
+    port: 0,
+    databaseUrl: urls.app,
+    identityPublicKey: identityKeys.publicKeyPem,
+    eventPollMs: 200,
+    logger,
+    onRequest: (stats) => analyticsRequests.push(stats),
+  });
   const gateway = await createGateway({
     port: 0,
     supergraphSdl: readSupergraphSdl(),
-    subgraphUrls: { leads: leads.url, intelligence: intelligence.url },
+    subgraphUrls: { leads: leads.url, intelligence: intelligence.url, analytics: analytics.url },
     databaseUrl: urls.app,
     identityPrivateKey: identityKeys.privateKeyPem,
     jwt: { secret: JWT.secret, issuer: JWT.issuer, audience: JWT.audience },
@@ -103,6 +116,8 @@ export async function startStack(overrides: Partial<GatewayConfig> = {}, options
     identityKeys,
     leadsRequests,
     intelligenceRequests,
+    analyticsUrl: analytics.url,
+    analyticsRequests,
     appDb,
     intelligenceDb,
     ownerDb,
@@ -114,6 +129,7 @@ export async function startStack(overrides: Partial<GatewayConfig> = {}, options
       ),
     async stop() {
       await gateway.stop();
+      await analytics.stop();
       await intelligence.stop();
       await leads.stop();
       await appDb.destroy();
