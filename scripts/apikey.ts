@@ -1,5 +1,3 @@
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { isRole } from "../lib/auth/roles";
 import { parseDuration } from "../lib/config";
@@ -7,6 +5,7 @@ import { createDatabase } from "../lib/db/database";
 import { isTenantId } from "../lib/ids";
 import type { GatewayDatabase } from "../gateway/src/auth/api-key.repository";
 import { createApiKey, listApiKeys, revokeApiKey, rotateApiKey } from "../gateway/src/auth/api-key.service";
+import { ownerUrl } from "./owner-url";
 
 const USAGE = `usage:
   npm run apikey -- create --tenant <id> --role <ADMIN|AGENT|VIEWER> --name <name> [--scope "<scopes>"] [--ttl <30d>]
@@ -15,18 +14,6 @@ const USAGE = `usage:
   npm run apikey -- revoke <key-id>`;
 
 class UsageError extends Error {}
-
-/** The owner connection: DATABASE_URL, or the one `npm start` recorded for its embedded Postgres. */
-function ownerUrl(): string {
-  const fromEnv = process.env["DATABASE_URL"];
-  if (fromEnv) return fromEnv;
-  const runtime = join(process.env["HUB_DATA_DIR"] ?? ".data", "runtime.json");
-  if (!existsSync(runtime)) throw new Error("no database: set DATABASE_URL, or run `npm start` in another terminal first");
-  const parsed: unknown = JSON.parse(readFileSync(runtime, "utf8"));
-  const url = typeof parsed === "object" && parsed !== null ? (parsed as { ownerUrl?: unknown }).ownerUrl : undefined;
-  if (typeof url !== "string") throw new Error(`${runtime} has no ownerUrl; restart with npm start`);
-  return url;
-}
 
 function required(value: string | undefined, flag: string): string {
   if (!value) throw new UsageError(`--${flag} is required`);
