@@ -1,5 +1,5 @@
 # One image for every piece of the platform; the command picks the piece:
-#   node dist/scripts/serve.js <gateway|leads|intelligence|migrate>
+#   node dist/scripts/serve.js <gateway|leads|intelligence|analytics|migrate>
 
 FROM node:20-slim AS build
 WORKDIR /app
@@ -23,5 +23,5 @@ COPY --from=build /app/dist ./dist
 # The gateway reads the checked-in supergraph at start.
 COPY schema ./schema
 USER node
-EXPOSE 4000 4001 4002
+EXPOSE 4000 4001 4002 4003
 CMD ["node", "dist/scripts/serve.js", "gateway"]
