@@ -6,12 +6,14 @@ import { uuidv7 } from "../../lib/ids";
 import type { IntelligenceDatabase } from "../../subgraphs/intelligence/src/database";
 import { insertProperties } from "../../subgraphs/intelligence/src/property/property.repository";
 import type { LeadsDatabase } from "../../subgraphs/leads/src/database";
+import { LeadStatus } from "../../subgraphs/leads/src/lead/lead.enums";
 import { insertLead } from "../../subgraphs/leads/src/lead/lead.repository";
 import { leadSnapshot } from "../../subgraphs/leads/src/lead/lead.service";
 import { insertNote } from "../../subgraphs/leads/src/note/note.repository";
 import { generateLeads } from "./lead-generator";
 import { generateInboundMessages } from "./message-generator";
 import { generateListings } from "./property-generator";
+import { statusHistory } from "./status-history";
 
 /** Handles over the app role's connection, one per subgraph whose tables seeding writes. */
 export interface SeedDatabases {
@@ -44,7 +46,8 @@ const LISTINGS_PER_TENANT = 2_400;
  * Seeds each tenant that has no leads yet: first its MLS listings (idempotent by MLS
  * number, committed before any lead, so the intelligence consumer never scores a lead
  * against an empty market), then in one transaction its leads, their notes, one
- * `LeadCreated` event per lead and a `LeadMessageReceived` per inbound message (so a
+ * `LeadCreated` event per lead (as NEW) and a `LeadStatusChanged` per pipeline move up to its
+ * status, dated in the past, and a `LeadMessageReceived` per inbound message (so a
  * tenant's leads are seeded completely or not at all). Tenants that already have leads are
  * left alone, which makes it safe to run on every start. Connect as the app role:
  * row-level security applies.
@@ -92,8 +95,11 @@ export async function seedTenants(
         if (raced) return { tenant, seeded: false, leads: 0, notes: 0, messages: 0, listings, events: 0 };
         let notes = 0;
         let messages = 0;
+        let statusMoves = 0;
         const generated = generateLeads(tenant, leadsPerTenant, now);
         for (const [index, lead] of generated.entries()) {
+          const moves = statusHistory(lead, tenant, index);
+          statusMoves += moves.length;
           const row = await insertLead(trx, {
             id: uuidv7(lead.createdAt.getTime()),
             tenant_id: tenant,
@@ -116,6 +122,8 @@ export async function seedTenants(
             do_not_contact: lead.doNotContact,
             created_at: lead.createdAt,
             updated_at: lead.updatedAt,
+            // Each move below is one version, as if the leads subgraph had made it.
+            version: 1 + moves.length,
           });
           if (!row) throw new Error(`seed lead ${lead.ghlContactId} of tenant ${tenant} already exists`);
           for (const note of lead.notes) {
@@ -130,7 +138,17 @@ export async function seedTenants(
             notes++;
           }
           // Dated as the lead was created, so analytics sees 180 days of history, not one busy second.
-          await appendEvent(trx, PRODUCER, { type: "LeadCreated", tenantId: tenant, aggregateId: row.id, payload: { lead: leadSnapshot(row) }, occurredAt: lead.createdAt });
+          const created = { ...leadSnapshot(row), status: LeadStatus.NEW, version: 1 };
+          await appendEvent(trx, PRODUCER, { type: "LeadCreated", tenantId: tenant, aggregateId: row.id, payload: { lead: created }, occurredAt: lead.createdAt });
+          for (const [i, move] of moves.entries()) {
+            await appendEvent(trx, PRODUCER, {
+              type: "LeadStatusChanged",
+              tenantId: tenant,
+              aggregateId: row.id,
+              payload: { from: move.from, to: move.to, version: i + 2 },
+              occurredAt: move.at,
+            });
+          }
           for (const [i, message] of generateInboundMessages(lead, index, tenant, now).entries()) {
             await appendEvent(trx, PRODUCER, {
               type: "LeadMessageReceived",
@@ -142,7 +160,7 @@ export async function seedTenants(
             messages++;
           }
         }
-        return { tenant, seeded: true, leads: generated.length, notes, messages, listings, events: generated.length + messages };
+        return { tenant, seeded: true, leads: generated.length, notes, messages, listings, events: generated.length + messages + statusMoves };
       }),
     );
   }
