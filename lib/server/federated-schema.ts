@@ -24,6 +24,22 @@ export const roleAuthChecker: AuthChecker<IdentityContext, Role> = ({ context },
   throw clientError(ErrorCode.FORBIDDEN, `this operation requires role ${roles.join(" or ")}`);
 };
 
+/** The `id` of an entity representation from the gateway (`{ __typename, id }`), or null when it has none. */
+export function referenceId(reference: unknown): string | null {
+  const id = typeof reference === "object" && reference !== null ? (reference as { id?: unknown }).id : undefined;
+  return typeof id === "string" ? id : null;
+}
+
+/**
+ * `__resolveReference` of an entity this subgraph only extends with fields: the key is all
+ * it needs, and its field resolvers load the rest for the caller's tenant (an unknown id
+ * simply has nothing).
+ */
+export function resolveKeyOnlyReference(reference: unknown): { id: string } | null {
+  const id = referenceId(reference);
+  return id === null ? null : { id };
+}
+
 /** Entity reference resolvers, by type name: `{ Lead: { __resolveReference } }`. */
 export type ReferenceResolvers = Record<string, { __resolveReference(reference: unknown, context: never): unknown }>;
 

@@ -1,12 +1,12 @@
 import type { GraphQLSchema } from "graphql";
-import { buildFederatedSchema, type ReferenceResolvers } from "../../../lib/server/federated-schema";
-import { LeadIntelligenceResolver, resolveLeadReference } from "./lead/lead.resolver";
+import { buildFederatedSchema, resolveKeyOnlyReference, type ReferenceResolvers } from "../../../lib/server/federated-schema";
+import { LeadIntelligenceResolver } from "./lead/lead.resolver";
 import { PropertyResolver, resolvePropertyReference } from "./property/property.resolver";
 
 /** Builds the intelligence subgraph's federated schema. */
 export function buildIntelligenceSchema(): Promise<GraphQLSchema> {
   return buildFederatedSchema([LeadIntelligenceResolver, PropertyResolver], {
-    Lead: { __resolveReference: resolveLeadReference },
+    Lead: { __resolveReference: resolveKeyOnlyReference },
     Property: { __resolveReference: resolvePropertyReference },
   } as ReferenceResolvers);
 }

@@ -16,9 +16,3 @@ export class LeadActivityResolver {
     return ctx.loaders.activity(toPageRequest(args, "activity", isTimestampSortValue)).load(lead.id);
   }
 }
-
-/** Resolves `Lead` references: analytics needs only the id; unknown leads have no activity. */
-export function resolveLeadReference(reference: unknown): Lead | null {
-  const id = typeof reference === "object" && reference !== null ? (reference as { id?: unknown }).id : undefined;
-  return typeof id === "string" ? { id } : null;
-}

@@ -56,9 +56,3 @@ export class LeadIntelligenceResolver {
     return analyzeMessage(ctx.db, ctx.analyzer, ctx.evaluator, ctx.identity, input);
   }
 }
-
-/** Resolves `Lead` references: intelligence only needs the id; unknown leads have no score and no matches. */
-export function resolveLeadReference(reference: unknown): Lead | null {
-  const id = typeof reference === "object" && reference !== null ? (reference as { id?: unknown }).id : undefined;
-  return typeof id === "string" ? { id } : null;
-}

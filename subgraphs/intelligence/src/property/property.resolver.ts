@@ -1,6 +1,7 @@
 import { Arg, Args, ArgsType, Authorized, Ctx, Field, ID, Query, Resolver } from "type-graphql";
 import { ErrorCode, clientError } from "../../../../lib/errors";
 import { isUuid } from "../../../../lib/ids";
+import { referenceId } from "../../../../lib/server/federated-schema";
 import { ConnectionArgs } from "../../../../lib/pagination/connection-args";
 import type { Connection } from "../../../../lib/pagination/connection";
 import type { IntelligenceContext } from "../context";
@@ -36,6 +37,6 @@ export class PropertyResolver {
 
 /** Resolves `Property` references through the request's DataLoader. */
 export function resolvePropertyReference(reference: unknown, ctx: IntelligenceContext): Promise<Property | null> | null {
-  const id = typeof reference === "object" && reference !== null ? (reference as { id?: unknown }).id : undefined;
-  return typeof id === "string" ? ctx.loaders.propertyById.load(id) : null;
+  const id = referenceId(reference);
+  return id === null ? null : ctx.loaders.propertyById.load(id);
 }

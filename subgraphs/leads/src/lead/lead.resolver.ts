@@ -2,6 +2,7 @@ import { Arg, Args, ArgsType, Authorized, Ctx, Field, FieldResolver, ID, Mutatio
 import { Role } from "../../../../lib/auth/roles";
 import { ErrorCode, clientError } from "../../../../lib/errors";
 import { isUuid } from "../../../../lib/ids";
+import { referenceId } from "../../../../lib/server/federated-schema";
 import { ConnectionArgs } from "../../../../lib/pagination/connection-args";
 import type { Connection } from "../../../../lib/pagination/connection";
 import { isTimestampSortValue } from "../../../../lib/pagination/cursor";
@@ -92,6 +93,6 @@ export class LeadResolver {
 
 /** Resolves `Lead` references from other subgraphs through the request's DataLoader. */
 export function resolveLeadReference(reference: unknown, ctx: LeadsContext): Promise<Lead | null> | null {
-  const id = typeof reference === "object" && reference !== null ? (reference as { id?: unknown }).id : undefined;
-  return typeof id === "string" ? ctx.loaders.leadById.load(id) : null;
+  const id = referenceId(reference);
+  return id === null ? null : ctx.loaders.leadById.load(id);
 }
