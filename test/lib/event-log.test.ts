@@ -1,7 +1,7 @@
 import pg from "pg";
 import { sql } from "kysely";
 import { createDatabase } from "../../lib/db/database";
-import { appendEvent, readEvents, LOG_START, type LogPosition } from "../../lib/events/event-log";
+import { appendEvent, consumerLag, readEvents, LOG_START, type LogPosition } from "../../lib/events/event-log";
 import { startEventConsumer } from "../../lib/events/event-consumer";
 import type { StoredEvent } from "../../lib/events/event-types";
 import { createLogger } from "../../lib/logger";
@@ -129,6 +129,31 @@ describe("events log", () => {
       expect(seen).toEqual(["c-1", "c-2", "c-3"]);
     });
     await restarted.stop();
+  });
+
+  it("measures a consumer's lag across tenants, and it drops once the consumer reads on", async () => {
+    const name = `lag-${tenant}`;
+    // Dated long before anything else in the log, so it is the oldest event a new consumer has not read.
+    const dated = new Date("2000-01-01T00:00:00Z");
+    await db.transaction().execute(async (trx) => {
+      await sql`select set_config('app.tenant_id', ${tenant}, true)`.execute(trx);
+      await appendEvent(trx, "test", { ...noteAdded("lag-1"), occurredAt: dated });
+    });
+    // A consumer that never ran is behind by the whole log, other tenants' events included.
+    const { rows } = await sql<{ n: number }>`select count(*)::int as n from events.log`.execute(owner);
+    const before = await consumerLag(db, name);
+    expect(before.eventsBehind).toBeGreaterThanOrEqual(rows[0]!.n);
+    expect(before.oldestUnreadAt).toEqual(dated);
+
+    const consumer = await startEventConsumer({ name, db, connectionString: urls.app, logger: createLogger("test", "silent"), pollMs: 50, handle: async () => undefined });
+    // Other test files keep appending, so "caught up" is: our event and most of the log are behind it.
+    await eventually(async () => {
+      await consumer.drain();
+      const after = await consumerLag(db, name);
+      expect(after.oldestUnreadAt === null || after.oldestUnreadAt > dated).toBe(true);
+      expect(after.eventsBehind).toBeLessThan(before.eventsBehind);
+    });
+    await consumer.stop();
   });
 
   it("two replicas of one consumer apply each event once between them", async () => {
