@@ -12,6 +12,20 @@ export function uuidv7(now = Date.now()): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
+/**
+ * A UUID v7 derived from a time and a unique non-negative integer (a log position) instead
+ * of random bits: the same inputs give the same id, so a row projected again gets its old id.
+ */
+export function uuidv7From(time: number, unique: number): string {
+  const bytes = Buffer.alloc(16);
+  bytes.writeUIntBE(time, 0, 6);
+  bytes.writeUIntBE(unique, 10, 6);
+  bytes[6] = 0x70;
+  bytes[8] = 0x80;
+  const hex = bytes.toString("hex");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
 /** Type guard for a textual UUID (any version). */
 export function isUuid(value: unknown): value is string {
   return typeof value === "string" && UUID.test(value);

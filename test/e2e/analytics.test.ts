@@ -249,7 +249,7 @@ const REPORTS = `query Reports($range: DateRangeInput!, $leadId: ID!) {
   days: leadVolume(interval: DAY, range: $range, first: 100) { totalCount nodes { start end leads } }
   weeks: leadVolume(interval: WEEK, range: $range, first: 100) { totalCount nodes { start end leads } }
   webhookLatency(range: $range) { processed p50Ms p95Ms p99Ms errorRate }
-  lead(id: $leadId) { activity(first: 100) { totalCount nodes { ${ACTIVITY_FIELDS} } } }
+  lead(id: $leadId) { activity(first: 100) { totalCount nodes { id ${ACTIVITY_FIELDS} } } }
 }`;
 
 interface Reports {

@@ -1,6 +1,6 @@
 import { sql, type Kysely } from "kysely";
 import type { StoredEvent } from "../../../../lib/events/event-types";
-import { isUuid, uuidv7 } from "../../../../lib/ids";
+import { isUuid, uuidv7From } from "../../../../lib/ids";
 import { LeadStatus } from "../../../leads/src/lead/lead.enums";
 import type { AnalyticsDatabase, LeadActivityTable } from "../database";
 import { stageOf } from "./pipeline";
@@ -20,12 +20,23 @@ const NO_DETAIL: Activity = {
   changed_fields: null,
 };
 
+/**
+ * Adds an entry to the lead's timeline, keyed by the event (a replay adds nothing, and its id
+ * is derived from the event, so a rebuild gives every entry its old id). A deleted lead's
+ * timeline stays gone: an event that arrives after the deletion (a late score) adds nothing.
+ */
 async function recordActivity(db: Db, event: StoredEvent, detail: Partial<Activity> & { kind: string }): Promise<void> {
-  await db
-    .insertInto("analytics.lead_activity")
-    .values({ ...NO_DETAIL, ...detail, id: uuidv7(event.occurredAt.getTime()), tenant_id: event.tenantId, lead_id: event.aggregateId, event_id: event.id, occurred_at: event.occurredAt })
-    .onConflict((oc) => oc.column("event_id").doNothing())
-    .execute();
+  const row = { ...NO_DETAIL, ...detail };
+  await sql`
+    insert into analytics.lead_activity
+      (id, tenant_id, lead_id, event_id, kind, occurred_at, from_status, to_status, score, tier, previous_tier, channel, author, changed_fields)
+    select ${uuidv7From(event.occurredAt.getTime(), event.id)}, ${event.tenantId}, ${event.aggregateId}, ${event.id}, ${row.kind}, ${event.occurredAt},
+      ${row.from_status}, ${row.to_status}, ${row.score}, ${row.tier}, ${row.previous_tier}, ${row.channel}, ${row.author}, ${row.changed_fields}
+    where not exists (
+      select 1 from analytics.lead_facts
+      where tenant_id = ${event.tenantId} and lead_id = ${event.aggregateId} and deleted_at is not null
+    )
+    on conflict (event_id) do nothing`.execute(db);
 }
 
 /**
