@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
+import pg from "pg";
 import { generateIdentityKeyPair, type IdentityKeyPair } from "../lib/auth/identity";
 import { startEmbeddedPostgres, type RunningPostgres } from "../lib/db/embedded-postgres";
 import { createLogger, type Logger } from "../lib/logger";
@@ -15,6 +16,44 @@ export const BENCH_TENANT = "bench";
 /** Leads seeded for {@link BENCH_TENANT}: the demo tenants' size, so pages look like production's. */
 export const BENCH_LEADS = 320;
 
+/** The role the services connect as; {@link startBenchDatabase} creates it. */
+export const BENCH_APP_ROLE = "hub_app";
+
+/**
+ * The app role's password, set by {@link startBenchDatabase}. Services started as their own
+ * processes are told it (APP_DB_PASSWORD), so it must be this one value.
+ */
+export const BENCH_APP_PASSWORD = "bench-only-password";
+
+/** How long {@link startBenchDatabase}'s stop waits for the services' connections to close. */
+const DRAIN_TIMEOUT_MS = 5_000;
+
+/**
+ * Waits until no connection of `appRole` is left, or `timeoutMs` passed. A pg pool's end()
+ * resolves once it has asked its connections to close, not once they have: Postgres shut
+ * down in that gap terminates them ("administrator command"), and the pool, which has no
+ * error listener, throws that out of the process after the result was written.
+ */
+async function waitForAppConnectionsToClose(ownerUrl: string, appRole: string, timeoutMs: number): Promise<void> {
+  // A plain client, not a pool: its end() resolves only once the socket has closed.
+  const client = new pg.Client({ connectionString: ownerUrl, application_name: "bench-drain" });
+  // Only this wait uses it, and the wait is best effort: an error just ends it (below).
+  client.on("error", () => undefined);
+  try {
+    await client.connect();
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const { rows } = await client.query<{ n: number }>("select count(*)::int as n from pg_stat_activity where usename = $1", [appRole]);
+      if ((rows[0]?.n ?? 0) === 0 || Date.now() > deadline) return;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  } catch {
+    // Postgres is about to be stopped anyway; failing to wait must not stop that.
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
 /** A prepared, seeded database plus the secrets the services and clients share. */
 export interface BenchDatabase {
   logger: Logger;
@@ -22,13 +61,16 @@ export interface BenchDatabase {
   ownerUrl: string;
   /** The application role's connection string, which every service uses. */
   appUrl: string;
+  /** The application role and its password, as in {@link appUrl}. */
+  appRole: string;
+  appPassword: string;
   /** Identity-token keys: the gateway signs with the private key, subgraphs verify with the public. */
   keys: IdentityKeyPair;
   /** Client-JWT settings for the gateway (HS256, so clients can be signed for locally). */
   jwt: JwtConfig & { secret: string };
   /** Signs a client JWT the gateway accepts, valid for an hour (longer than any run). */
   clientToken(claims: UserClaims): Promise<string>;
-  /** Stops the embedded cluster, if one was started, and removes its data directory. */
+  /** Stops the embedded cluster, if one was started (once the services' connections closed, at most 5 s), and removes its data directory. */
   stop(): Promise<void>;
 }
 
@@ -44,6 +86,7 @@ export async function startBenchDatabase(): Promise<BenchDatabase> {
   let dataDir: string | undefined;
   let ownerUrl = process.env["DATABASE_URL"];
   const stop = async () => {
+    if (postgres && ownerUrl) await waitForAppConnectionsToClose(ownerUrl, BENCH_APP_ROLE, DRAIN_TIMEOUT_MS);
     await postgres?.stop();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   };
@@ -53,13 +96,15 @@ export async function startBenchDatabase(): Promise<BenchDatabase> {
       postgres = await startEmbeddedPostgres({ dataDir: join(dataDir, "pg"), port: 0, logger });
       ownerUrl = postgres.ownerUrl;
     }
-    const { appUrl } = await preparePlatformDatabase({ ownerUrl, appRole: "hub_app", appPassword: "bench-only-password" });
+    const { appUrl } = await preparePlatformDatabase({ ownerUrl, appRole: BENCH_APP_ROLE, appPassword: BENCH_APP_PASSWORD });
     await seedDatabase(appUrl, [BENCH_TENANT], BENCH_LEADS);
     const jwt = { secret: "bench-secret-bench-secret-bench-secret-0123", issuer: "bench", audience: "bench" };
     return {
       logger,
       ownerUrl,
       appUrl,
+      appRole: BENCH_APP_ROLE,
+      appPassword: BENCH_APP_PASSWORD,
       keys: generateIdentityKeyPair(),
       jwt,
       clientToken: (claims) => signUserToken(jwt.secret, claims, { issuer: jwt.issuer, audience: jwt.audience, ttlSeconds: 3600 }),

