@@ -2,6 +2,7 @@ import { Kysely, PostgresDialect, type LogEvent } from "kysely";
 import pg from "pg";
 import { Counter, Histogram } from "prom-client";
 import { countStatement } from "./query-counter";
+import { createLogger } from "../logger";
 import { metricsRegistry } from "../metrics";
 
 // bigint (count(*), bigserial) arrives as text by default; these fit comfortably in a JS number.
@@ -21,6 +22,14 @@ const statementSeconds = new Histogram({
   registers: [metricsRegistry],
 });
 
+const poolErrors = new Counter({
+  name: "hub_sql_pool_errors_total",
+  help: "Idle pooled database connections that failed",
+  labelNames: ["pool"],
+  registers: [metricsRegistry],
+});
+const poolLogger = createLogger("db");
+
 /** Options for {@link createDatabase}. */
 export interface DatabaseOptions {
   /** Label for metrics and logs (a service name). */
@@ -34,10 +43,16 @@ export interface DatabaseOptions {
  * {@link countStatement}, and in Prometheus).
  */
 export function createDatabase<DB>(connectionString: string, options: DatabaseOptions): Kysely<DB> {
+  const labels = { pool: options.name };
   // A bounded wait for a pooled connection: an exhausted pool then fails requests with an
   // error in the log instead of hanging them forever.
   const pool = new pg.Pool({ connectionString, max: options.poolSize ?? 10, application_name: options.name, connectionTimeoutMillis: 10_000 });
-  const labels = { pool: options.name };
+  // An idle pooled connection that dies (Postgres restarted, a failover) is an error event;
+  // unheard, it would crash the process. The pool replaces the connection on next use.
+  pool.on("error", (error) => {
+    poolErrors.inc(labels);
+    poolLogger.warn({ err: error, pool: options.name }, "idle database connection lost");
+  });
   return new Kysely<DB>({
     dialect: new PostgresDialect({ pool }),
     log(event: LogEvent) {

@@ -51,6 +51,8 @@ export interface RunningServer {
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+/** How long `stop()` lets in-flight requests finish before cutting their connections. */
+const STOP_GRACE_MS = 10_000;
 
 class BodyTooLarge extends Error {}
 
@@ -179,7 +181,16 @@ export async function startGraphQLHttpServer<TContext extends BaseContext>(
     options.onRequest?.(stats);
   }
 
+  let stopping = false;
+  /** Responses not yet sent: told to close their connection when the server stops. */
+  const inFlight = new Set<ServerResponse>();
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // While stopping, every response closes its connection: a client that keeps a connection
+    // busy would otherwise hold the server open until its keep-alive timeout.
+    if (stopping) res.setHeader("connection", "close");
+    inFlight.add(res);
+    res.on("close", () => inFlight.delete(res));
     const incomingId = req.headers["x-request-id"];
     const requestId = typeof incomingId === "string" && REQUEST_ID.test(incomingId) ? incomingId : uuidv7();
     const url = new URL(req.url ?? "/", "http://localhost");
@@ -224,9 +235,13 @@ export async function startGraphQLHttpServer<TContext extends BaseContext>(
     url: `http://${host}:${port}/graphql`,
     port,
     async stop() {
+      stopping = true;
+      for (const res of inFlight) if (!res.headersSent) res.setHeader("connection", "close");
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();
+        // In-flight requests get this long to finish; then their connections are cut.
+        setTimeout(() => server.closeAllConnections(), STOP_GRACE_MS).unref();
       });
       await apollo.stop();
     },
