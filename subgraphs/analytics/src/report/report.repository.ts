@@ -16,15 +16,14 @@ function cohort(db: Db, tenantId: string, range: DateRange) {
 }
 
 /** Leads of the cohort that reached each pipeline stage (index = stage), and the lost ones. */
-export async function funnelCounts(db: Db, tenantId: string, range: DateRange): Promise<{ total: number; reached: number[]; lost: number }> {
-  const row = await cohort(db, tenantId, range)
+export function funnelCounts(db: Db, tenantId: string, range: DateRange): Promise<{ total: number; reached: number[]; lost: number }> {
+  return cohort(db, tenantId, range)
     .select([
       sql<number>`count(*)::int`.as("total"),
       sql<number[]>`array[${sql.join(PIPELINE.map((_, stage) => sql`count(*) filter (where max_stage >= ${stage})::int`))}]`.as("reached"),
       sql<number>`count(*) filter (where lost)::int`.as("lost"),
     ])
     .executeTakeFirstOrThrow();
-  return row;
 }
 
 /** Per source: leads, qualified and won counts, mean score, median hours to first contact. */
