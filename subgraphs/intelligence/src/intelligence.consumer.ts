@@ -56,8 +56,9 @@ const ANALYSIS_CONCURRENCY = 8;
  * independent of each other and of the lead's state, and a provider takes seconds each.
  * Bodies beyond the `analyzeMessage` limit are cut to it, as nothing checked them upstream.
  */
-async function analyzeAll(events: readonly RelevantEvent[], analyzer: MessageAnalyzer): Promise<Map<MessageEvent, MessageAnalysis>> {
-  const messages = events.filter((event): event is MessageEvent => event.type === "LeadMessageReceived");
+async function analyzeAll(events: readonly RelevantEvent[], knownLeads: ReadonlySet<string>, analyzer: MessageAnalyzer): Promise<Map<MessageEvent, MessageAnalysis>> {
+  // A message for a lead intelligence never saw has nothing to attach to: not worth a provider call.
+  const messages = events.filter((event): event is MessageEvent => event.type === "LeadMessageReceived" && knownLeads.has(event.aggregateId.toLowerCase()));
   const analyses = new Map<MessageEvent, MessageAnalysis>();
   let next = 0;
   async function worker(): Promise<void> {
@@ -70,9 +71,16 @@ async function analyzeAll(events: readonly RelevantEvent[], analyzer: MessageAna
 }
 
 async function applyTenantEvents(trx: Transaction<IntelligenceDatabase>, tenantId: string, events: readonly RelevantEvent[], deps: Dependencies): Promise<void> {
-  const analyses = await analyzeAll(events, deps.analyzer);
   await sql`select set_config('app.tenant_id', ${tenantId}, true)`.execute(trx);
   const ids = [...new Set(events.map((event) => event.aggregateId.toLowerCase()))];
+  // Analyses come first and without row locks: a provider may take seconds, and
+  // `analyzeMessage` must not wait on them for the same leads.
+  const messageLeads = [...new Set(events.filter((event) => event.type === "LeadMessageReceived").map((event) => event.aggregateId.toLowerCase()))];
+  const knownLeads = new Set([
+    ...(await findFeatures(trx, tenantId, messageLeads)).map((f) => f.leadId),
+    ...events.filter((event) => event.type === "LeadCreated").map((event) => event.aggregateId.toLowerCase()),
+  ]);
+  const analyses = await analyzeAll(events, knownLeads, deps.analyzer);
   // Locked: `analyzeMessage` read-modify-writes the same rows.
   const loaded = await findFeatures(trx, tenantId, ids, { forUpdate: true });
   const state: TenantChanges = {
@@ -85,8 +93,10 @@ async function applyTenantEvents(trx: Transaction<IntelligenceDatabase>, tenantI
     const leadId = event.aggregateId.toLowerCase();
     const current = state.features.get(leadId) ?? null;
     if (event.type === "LeadMessageReceived") {
-      if (!current) continue; // a message for a lead never seen (or deleted): nothing to attach it to
-      const recorded = await recordAnalysis(trx, current, { channel: channelOf(event.payload.channel), messageId: event.payload.messageId, analysis: analyses.get(event)! });
+      const analysis = analyses.get(event);
+      // A message for a lead never seen (or deleted): nothing to attach it to.
+      if (!current || !analysis) continue;
+      const recorded = await recordAnalysis(trx, current, { channel: channelOf(event.payload.channel), messageId: event.payload.messageId, analysis });
       if (recorded) {
         state.features.set(leadId, recorded.features);
         state.changed.add(leadId);
