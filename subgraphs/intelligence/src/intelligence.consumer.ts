@@ -12,7 +12,7 @@ import type { MessageAnalysis, MessageAnalyzer } from "./insight/analyzer/messag
 import { MessageChannel } from "./insight/insight.enums";
 import { MAX_MESSAGE_BODY } from "./insight/insight.inputs";
 import { recordAnalysis } from "./insight/insight.service";
-import { recordScores } from "./score/score.service";
+import { evaluateEarly, recordScores } from "./score/score.service";
 
 /** The consumer's name in the log's offsets table. */
 export const INTELLIGENCE_CONSUMER = "intelligence";
@@ -118,7 +118,9 @@ async function applyTenantEvents(trx: Transaction<IntelligenceDatabase>, tenantI
   const changed = [...state.changed].map((id) => state.features.get(id)!);
   await saveFeatures(trx, changed);
   const moved = changed.filter((f) => f.revision !== state.revisionBefore.get(f.leadId));
-  await recordScores(trx, deps.evaluator, tenantId, moved);
+  // Evaluated on the pool, scoring and matching at once; the consumer is the one writer per
+  // process that waits for connections while holding one, so the pool cannot starve.
+  await recordScores(trx, deps.evaluator, tenantId, moved, { early: await evaluateEarly(deps.evaluator, tenantId, moved) });
 }
 
 /**

@@ -1,8 +1,9 @@
+import { createHash } from "node:crypto";
 import type { Kysely } from "kysely";
 import { createCache, type Cache } from "../../../../lib/cache";
 import { withTenant } from "../../../../lib/db/tenant";
 import type { IntelligenceDatabase } from "../database";
-import { searchProfile, type LeadFeatures } from "../features/lead-features";
+import { featuresFingerprint, searchProfile, type LeadFeatures } from "../features/lead-features";
 import { rankMatches, type RankedMatch } from "../match/match.model";
 import { AVAILABLE_LISTING_STATUSES } from "../property/property.enums";
 import { toProperty } from "../property/property.mapper";
@@ -20,7 +21,7 @@ export interface LeadEvaluatorOptions {
 
 /** How an evaluation runs. */
 export interface EvaluationOptions {
-  /** Recompute even when a result for the lead's revision is cached (a forced rescore). */
+  /** Recompute even when a result for the lead's features is cached (a forced rescore). */
   fresh?: boolean;
   /**
    * Run on this transaction (its tenant already set) instead of the pool. Writers evaluate
@@ -37,8 +38,9 @@ export interface LeadEvaluation {
 }
 
 /**
- * Scores leads and ranks their matches, cached per lead revision: a lead read again at the
- * same revision is never recomputed; a new revision is a new key, so never stale.
+ * Scores leads and ranks their matches, cached per lead version (by the content of its
+ * features): a lead read again unchanged is never recomputed; a changed lead is a new key,
+ * so never stale.
  */
 export interface LeadEvaluator {
   /** Scores of one tenant's leads. */
@@ -51,8 +53,14 @@ export interface LeadEvaluator {
   readonly caches: { scores: Cache<ScoreResult>; matches: Cache<RankedMatch[]> };
 }
 
+/**
+ * The lead and what its evaluation depends on. Keyed by content rather than by revision
+ * number: a writer evaluates features before it commits them, and two writers racing on one
+ * lead may evaluate different features under the same next revision.
+ */
 function cacheKey(features: LeadFeatures): string {
-  return `${features.tenantId}:${features.leadId}:${features.revision}`;
+  const content = createHash("sha256").update(featuresFingerprint(features)).digest("base64url");
+  return `${features.tenantId}:${features.leadId}:${content}`;
 }
 
 function profiles(leads: readonly LeadFeatures[]): ProfileOfLead[] {

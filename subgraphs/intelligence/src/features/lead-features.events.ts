@@ -1,7 +1,7 @@
 import type { EventPayload, StoredEvent } from "../../../../lib/events/event-types";
 import type { BuyingTimeline, FinancingStatus, LeadStatus, PropertyType } from "../../../leads/src/lead/lead.enums";
 import type { MessageAnalysis } from "../insight/analyzer/message-analyzer";
-import type { LeadFeatures } from "./lead-features";
+import { featuresFingerprint, type LeadFeatures } from "./lead-features";
 
 type LeadSnapshot = EventPayload<"LeadCreated">["lead"];
 
@@ -41,15 +41,10 @@ function fromSnapshot(tenantId: string, leadId: string, lead: LeadSnapshot, curr
   };
 }
 
-/** The fields the score or the matches depend on; a change to any of them is a new revision. */
-function scoringFields(features: LeadFeatures): string {
-  const { tenantId: _t, leadId: _l, revision: _r, leadVersion: _v, ...rest } = features;
-  return JSON.stringify(rest);
-}
-
 /** `next` with its revision advanced when a scoring field differs from `current`. */
 function revised(current: LeadFeatures | null, next: LeadFeatures): FeatureChange {
-  if (current && scoringFields(current) === scoringFields(next)) {
+  // A change to anything the score or the matches depend on is a new revision.
+  if (current && featuresFingerprint(current) === featuresFingerprint(next)) {
     return next.leadVersion === current.leadVersion ? { kind: "unchanged" } : { kind: "changed", features: { ...next, revision: current.revision } };
   }
   return { kind: "changed", features: { ...next, revision: (current?.revision ?? 0) + 1 } };

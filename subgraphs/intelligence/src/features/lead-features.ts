@@ -30,6 +30,15 @@ export interface LeadFeatures {
   extracted: ExtractedFacts;
 }
 
+/**
+ * Everything the score and the matches depend on, as one string: two feature sets with the
+ * same fingerprint score and match alike (identity and version fields are left out).
+ */
+export function featuresFingerprint(features: LeadFeatures): string {
+  const { tenantId: _t, leadId: _l, revision: _r, leadVersion: _v, ...scored } = features;
+  return JSON.stringify(scored);
+}
+
 /** What the lead is looking for: its own fields first, facts from its messages where those are empty. */
 export interface SearchProfile {
   budgetMin: number | null;

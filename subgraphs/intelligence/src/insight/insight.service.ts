@@ -11,7 +11,7 @@ import type { LeadFeatures } from "../features/lead-features";
 import { applyAnalysis } from "../features/lead-features.events";
 import { findFeatures, saveFeatures } from "../features/lead-features.repository";
 import { toLeadScore } from "../score/score.mapper";
-import { INTELLIGENCE_PRODUCER, recordScores } from "../score/score.service";
+import { INTELLIGENCE_PRODUCER, evaluateEarly, recordScores } from "../score/score.service";
 import type { MessageAnalysis, MessageAnalyzer } from "./analyzer/message-analyzer";
 import type { MessageChannel } from "./insight.enums";
 import { MAX_MESSAGE_BODY, type AnalyzeMessageInput } from "./insight.inputs";
@@ -72,9 +72,10 @@ const body = z
 const failed = (userErrors: AnalyzeMessagePayload["userErrors"]): AnalyzeMessagePayload => ({ insight: null, lead: null, score: null, userErrors });
 
 /**
- * `analyzeMessage`: reads the message outside any transaction (a provider may take
- * seconds), then stores the insight, the features and the new score in one transaction
- * under the lead's row lock, so concurrent writers of one lead queue instead of losing updates.
+ * `analyzeMessage`: reads the message and evaluates the lead's new features outside any
+ * transaction (a provider may take seconds), then stores the insight, the features and the
+ * new score in one transaction under the lead's row lock, so concurrent writers of one lead
+ * queue instead of losing updates (one that finds the lead moved evaluates it again there).
  */
 export async function analyzeMessage(
   db: Db,
@@ -92,6 +93,7 @@ export async function analyzeMessage(
   if (!known) return failed([userError(UserErrorCode.NOT_FOUND, "no lead with this id", "leadId")]);
 
   const analysis = await analyzer.analyze({ body: text.data, channel: input.channel });
+  const early = await evaluateEarly(evaluator, tenantId, [applyAnalysis(known, analysis)]);
   return withTenant(db, tenantId, async (trx) => {
     // Re-read under the row lock: events and other analyses may have moved the lead meanwhile.
     const [current] = await findFeatures(trx, tenantId, [leadId], { forUpdate: true });
@@ -99,7 +101,7 @@ export async function analyzeMessage(
     const recorded = await recordAnalysis(trx, current, { channel: input.channel, messageId: null, analysis });
     if (!recorded) throw new Error("an insight without a message id cannot be a duplicate");
     await saveFeatures(trx, [recorded.features]);
-    const score = (await recordScores(trx, evaluator, tenantId, [recorded.features])).get(leadId);
+    const score = (await recordScores(trx, evaluator, tenantId, [recorded.features], { early })).get(leadId);
     return { insight: toInsight(recorded.insight), lead: { id: leadId }, score: score ? toLeadScore(score) : null, userErrors: [] };
   });
 }

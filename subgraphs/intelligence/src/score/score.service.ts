@@ -5,8 +5,8 @@ import { appendEvent } from "../../../../lib/events/event-log";
 import { UserErrorCode, userError } from "../../../../lib/graphql/user-error";
 import { isUuid, uuidv7 } from "../../../../lib/ids";
 import type { IntelligenceDatabase, ScoreRow } from "../database";
-import type { LeadEvaluator } from "../evaluation/lead-evaluator";
-import type { LeadFeatures } from "../features/lead-features";
+import type { LeadEvaluation, LeadEvaluator } from "../evaluation/lead-evaluator";
+import { featuresFingerprint, type LeadFeatures } from "../features/lead-features";
 import { ScoreTier } from "./score.enums";
 import { findFeatures } from "../features/lead-features.repository";
 import type { RescoreLeadInput } from "./score.inputs";
@@ -23,23 +23,50 @@ function asTier(value: string | undefined): ScoreTier | null {
   return value !== undefined && TIERS.has(value) ? (value as ScoreTier) : null;
 }
 
+/** Evaluations made on the pool before a writer took its locks, with the features they are for. */
+export interface EarlyEvaluation {
+  /** `featuresFingerprint` of each lead as evaluated. */
+  fingerprints: ReadonlyMap<string, string>;
+  evaluations: ReadonlyMap<string, LeadEvaluation>;
+}
+
+/**
+ * Evaluates leads on the pool, outside any transaction, so scoring and matching run at once
+ * on connections of their own. Writers do this before taking their row locks: waiting for
+ * pool connections while holding one could starve the pool.
+ */
+export async function evaluateEarly(evaluator: LeadEvaluator, tenantId: string, leads: readonly LeadFeatures[], options: { fresh?: boolean } = {}): Promise<EarlyEvaluation> {
+  return { fingerprints: new Map(leads.map((lead) => [lead.leadId, featuresFingerprint(lead)])), evaluations: await evaluator.evaluate(tenantId, leads, options) };
+}
+
 /**
  * Scores one tenant's leads and records the scores in the caller's transaction (which has
  * the tenant set and holds the leads' row locks): a row per lead in the history and a
  * `LeadScored` event (with the previous tier), so the score and its announcement commit
- * together. Evaluation runs on that transaction, never on more pool connections.
+ * together. An early evaluation is used for each lead whose features are still the ones it
+ * was made for; a lead that moved meanwhile is evaluated again on the transaction's own connection.
  */
 export async function recordScores(
   trx: Kysely<IntelligenceDatabase>,
   evaluator: LeadEvaluator,
   tenantId: string,
   leads: readonly LeadFeatures[],
-  options: { fresh?: boolean } = {},
+  options: { fresh?: boolean; early?: EarlyEvaluation } = {},
 ): Promise<Map<string, ScoreRow>> {
   if (leads.length === 0) return new Map();
   const ids = leads.map((lead) => lead.leadId);
-  // Scoring also warms the matches cache for the new revision: the next read of matches is a hit.
-  const evaluations = await evaluator.evaluate(tenantId, leads, { ...options, executor: trx });
+  const { early } = options;
+  const evaluations = new Map<string, LeadEvaluation>();
+  const moved: LeadFeatures[] = [];
+  for (const lead of leads) {
+    const evaluation = early?.fingerprints.get(lead.leadId) === featuresFingerprint(lead) ? early.evaluations.get(lead.leadId) : undefined;
+    if (evaluation) evaluations.set(lead.leadId, evaluation);
+    else moved.push(lead);
+  }
+  if (moved.length > 0) {
+    const fresh = options.fresh !== undefined ? { fresh: options.fresh } : {};
+    for (const [leadId, evaluation] of await evaluator.evaluate(tenantId, moved, { ...fresh, executor: trx })) evaluations.set(leadId, evaluation);
+  }
   const previous = await findLatestScores(trx, tenantId, ids);
   const previousTier = new Map(previous.map((row) => [row.lead_id, asTier(row.tier)]));
   const rows = await insertScores(
@@ -76,10 +103,15 @@ export async function recordScores(
 export async function rescoreLead(db: Kysely<IntelligenceDatabase>, evaluator: LeadEvaluator, identity: Identity, input: RescoreLeadInput): Promise<RescoreLeadPayload> {
   if (!isUuid(input.leadId)) return { lead: null, score: null, userErrors: [userError(UserErrorCode.INVALID_INPUT, "is not a valid lead id", "leadId")] };
   const leadId = input.leadId.toLowerCase();
-  return withTenant(db, identity.tenant, async (trx) => {
-    const [features] = await findFeatures(trx, identity.tenant, [leadId], { forUpdate: true });
-    if (!features) return { lead: null, score: null, userErrors: [userError(UserErrorCode.NOT_FOUND, "no lead with this id", "leadId")] };
-    const row = (await recordScores(trx, evaluator, identity.tenant, [features], { fresh: true })).get(leadId);
+  const tenantId = identity.tenant;
+  const notFound: RescoreLeadPayload = { lead: null, score: null, userErrors: [userError(UserErrorCode.NOT_FOUND, "no lead with this id", "leadId")] };
+  const [unlocked] = await withTenant(db, tenantId, (trx) => findFeatures(trx, tenantId, [leadId]));
+  if (!unlocked) return notFound;
+  const early = await evaluateEarly(evaluator, tenantId, [unlocked], { fresh: true });
+  return withTenant(db, tenantId, async (trx) => {
+    const [features] = await findFeatures(trx, tenantId, [leadId], { forUpdate: true });
+    if (!features) return notFound;
+    const row = (await recordScores(trx, evaluator, tenantId, [features], { fresh: true, early })).get(leadId);
     return { lead: { id: leadId }, score: row ? toLeadScore(row) : null, userErrors: [] };
   });
 }
