@@ -62,6 +62,14 @@ describe("lead evaluator cache", () => {
     expect(revised.value.get(LEAD_ID)!.map((m) => m.listing.price)).toContain(900_000);
   });
 
+  it("keys the cache by what the lead's features say, not by its revision number alone", async () => {
+    const evaluator = createLeadEvaluator(db);
+    await evaluator.matches(tenant, [lead(7)]);
+    // Two writers racing on one lead may evaluate different features under the same next revision.
+    const other = await evaluator.matches(tenant, [{ ...lead(7), budgetMax: 1_000_000 }]);
+    expect(other.get(LEAD_ID)!.map((m) => m.listing.price)).toContain(900_000);
+  });
+
   it("caches scores by revision too, unless a fresh score is asked for", async () => {
     const evaluator = createLeadEvaluator(db);
     const first = await counted(() => evaluator.scores(tenant, [lead(1)]));
