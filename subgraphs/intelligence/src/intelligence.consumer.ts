@@ -15,7 +15,7 @@ import { recordAnalysis } from "./insight/insight.service";
 import { evaluateEarly, recordScores } from "./score/score.service";
 
 /** The consumer's name in the log's offsets table. */
-export const INTELLIGENCE_CONSUMER = "intelligence";
+const INTELLIGENCE_CONSUMER = "intelligence";
 
 type MessageEvent = Extract<StoredEvent, { type: "LeadMessageReceived" }>;
 type RelevantEvent = FeatureEvent | MessageEvent;

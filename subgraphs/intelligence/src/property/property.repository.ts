@@ -85,7 +85,7 @@ function profilesJson(profiles: readonly ProfileOfLead[]): string {
 }
 
 /** Most candidates fetched per lead: deeper than anyone pages, cheap to rank. */
-export const MAX_CANDIDATES = 200;
+const MAX_CANDIDATES = 200;
 
 /**
  * Candidate listings for many leads in one statement: each lead's hard filter (see
