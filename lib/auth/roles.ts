@@ -12,3 +12,9 @@ export function isRole(value: unknown): value is Role {
 
 /** Scope that lets a service caller (the webhook bridge) name the tenant per request. */
 export const SCOPE_ANY_TENANT = "tenants:any";
+
+/** Scope of service callers (the webhook bridge) that provision and deactivate billing accounts. */
+export const SCOPE_MANAGE_ACCOUNTS = "accounts:manage";
+
+/** Scope the gateway grants itself to read a tenant's plan entitlements from billing. */
+export const SCOPE_READ_ENTITLEMENTS = "entitlements:read";

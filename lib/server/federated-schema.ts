@@ -7,7 +7,7 @@ import { DateTimeResolver } from "graphql-scalars";
 import { buildSchema, createResolversMap, type AuthChecker, type NonEmptyArray } from "type-graphql";
 import { ErrorCode, clientError } from "../errors";
 import type { Identity } from "../auth/identity";
-import type { Role } from "../auth/roles";
+import { isRole, type Role } from "../auth/roles";
 
 /** The part of every subgraph's context that the platform relies on. */
 export interface IdentityContext {
@@ -15,13 +15,20 @@ export interface IdentityContext {
   requestId: string;
 }
 
+/** What `@Authorized(...)` may name: a role, or a scope a service caller holds. */
+export type AccessRule = Role | string;
+
 /**
- * Role check for type-graphql's `@Authorized(...roles)`: no roles means any verified
- * caller. A refusal is a `FORBIDDEN` error naming the roles that would be allowed.
+ * Access check for type-graphql's `@Authorized(...rules)`: no rules means any verified
+ * caller; otherwise the caller's role or one of its scopes must be named. A refusal is a
+ * `FORBIDDEN` error naming what would be allowed.
  */
-export const roleAuthChecker: AuthChecker<IdentityContext, Role> = ({ context }, roles) => {
-  if (roles.length === 0 || roles.includes(context.identity.role)) return true;
-  throw clientError(ErrorCode.FORBIDDEN, `this operation requires role ${roles.join(" or ")}`);
+export const roleAuthChecker: AuthChecker<IdentityContext, AccessRule> = ({ context }, rules) => {
+  const { role, scopes } = context.identity;
+  if (rules.length === 0 || rules.includes(role) || scopes.some((scope) => rules.includes(scope))) return true;
+  const roles = rules.filter(isRole);
+  const needed = [...(roles.length > 0 ? [`role ${roles.join(" or ")}`] : []), ...rules.filter((rule) => !isRole(rule)).map((scope) => `scope ${scope}`)];
+  throw clientError(ErrorCode.FORBIDDEN, `this operation requires ${needed.join(" or ")}`);
 };
 
 /** The `id` of an entity representation from the gateway (`{ __typename, id }`), or null when it has none. */
@@ -64,7 +71,7 @@ export async function buildFederatedSchema(
   }
   return buildSubgraphSchema({
     typeDefs: gql`
-      extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable", "@external", "@requires", "@provides"])
+      extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable", "@external", "@requires", "@provides", "@inaccessible"])
       ${printSchemaWithDirectives(schema)}
     `,
     resolvers: resolverMap,
