@@ -12,7 +12,7 @@ import type { IdentityKeyPair } from "../lib/auth/identity";
  */
 
 /** The pieces a benchmark starts, subgraphs first: the gateway is started once they are ready. */
-export const SERVICE_PIECES = ["leads", "intelligence", "analytics", "gateway"] as const;
+export const SERVICE_PIECES = ["leads", "intelligence", "analytics", "billing", "gateway"] as const;
 
 /** One of {@link SERVICE_PIECES}. */
 export type ServicePiece = (typeof SERVICE_PIECES)[number];
@@ -60,6 +60,8 @@ export interface RunningServiceProcesses {
 }
 
 const HOST = "127.0.0.1";
+/** A per-tenant rate no benchmark reaches. */
+const BENCH_UNLIMITED_RPM = 100_000_000;
 const DEFAULT_READY_TIMEOUT_MS = 30_000;
 const DEFAULT_STOP_TIMEOUT_MS = 10_000;
 const TAIL_LINES = 30;
@@ -127,6 +129,8 @@ function environment(piece: ServicePiece, ports: Record<ServicePiece, number>, o
       return { ...common, INTELLIGENCE_PORT: String(ports.intelligence), IDENTITY_PUBLIC_KEY: options.keys.publicKeyPem };
     case "analytics":
       return { ...common, ANALYTICS_PORT: String(ports.analytics), IDENTITY_PUBLIC_KEY: options.keys.publicKeyPem };
+    case "billing":
+      return { ...common, BILLING_PORT: String(ports.billing), IDENTITY_PUBLIC_KEY: options.keys.publicKeyPem };
     case "gateway":
       return {
         ...common,
@@ -134,6 +138,10 @@ function environment(piece: ServicePiece, ports: Record<ServicePiece, number>, o
         LEADS_URL: url("leads"),
         INTELLIGENCE_URL: url("intelligence"),
         ANALYTICS_URL: url("analytics"),
+        BILLING_URL: url("billing"),
+        // The bench tenant has no billing account: it stands for the whole platform's load, not
+        // one team's, so the per-tenant plan limit must not cap it.
+        GATEWAY_RATE_LIMIT_UNPROVISIONED_RPM: String(BENCH_UNLIMITED_RPM),
         IDENTITY_PRIVATE_KEY: options.keys.privateKeyPem,
         JWT_SECRET: options.jwt.secret,
         JWT_ISSUER: options.jwt.issuer,
@@ -231,8 +239,8 @@ export async function startServiceProcesses(options: ServiceProcessesOptions): P
   const readyTimeoutMs = options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS;
   const stopTimeoutMs = options.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS;
 
-  const [leads, intelligence, analytics, gateway] = await pickFreePorts(SERVICE_PIECES.length);
-  const ports: Record<ServicePiece, number> = { leads: leads!, intelligence: intelligence!, analytics: analytics!, gateway: gateway! };
+  const [leads, intelligence, analytics, billing, gateway] = await pickFreePorts(SERVICE_PIECES.length);
+  const ports: Record<ServicePiece, number> = { leads: leads!, intelligence: intelligence!, analytics: analytics!, billing: billing!, gateway: gateway! };
   const children: Child[] = [];
   // The safety net for an exit without stop() (an uncaught error, process.exit): a
   // synchronous SIGKILL is all an exit hook can do, and it is enough to leave no orphans.

@@ -2,7 +2,11 @@ import { LRUCache } from "lru-cache";
 import { Counter } from "prom-client";
 import { metricsRegistry } from "./metrics";
 
-const lookups = new Counter({
+/**
+ * `hub_cache_lookups_total`: every cache's lookups, by cache name and result (`hit` or
+ * `miss`). Exported for caches that are not built with {@link createCache}.
+ */
+export const cacheLookups = new Counter({
   name: "hub_cache_lookups_total",
   help: "Cache lookups by cache and result (hit or miss)",
   labelNames: ["cache", "result"],
@@ -40,7 +44,7 @@ export function createCache<V extends NonNullable<unknown>>(options: CacheOption
       const value = lru.get(key);
       if (value === undefined) stats.misses += 1;
       else stats.hits += 1;
-      lookups.inc({ cache: options.name, result: value === undefined ? "miss" : "hit" });
+      cacheLookups.inc({ cache: options.name, result: value === undefined ? "miss" : "hit" });
       return value;
     },
     set(key, value) {

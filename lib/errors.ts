@@ -1,4 +1,4 @@
-import type { ApolloServerPlugin, BaseContext } from "@apollo/server";
+import { HeaderMap, type ApolloServerPlugin, type BaseContext } from "@apollo/server";
 import { GraphQLError, type GraphQLFormattedError } from "graphql";
 import type { Logger } from "./logger";
 
@@ -42,12 +42,19 @@ export function isErrorCode(value: unknown): value is ErrorCode {
 
 /**
  * The one way to raise an error a client should see: a GraphQL error carrying a
- * registered code (and the matching HTTP status where the code implies one).
+ * registered code (and the matching HTTP status where the code implies one). `headers` go
+ * on the HTTP response (`Retry-After`, say): Apollo Server sets the response's status and
+ * headers from `extensions.http` and drops that extension from the body.
  */
-export function clientError(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}): GraphQLError {
+export function clientError(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}, headers: Readonly<Record<string, string>> = {}): GraphQLError {
   const status = HTTP_STATUS[code];
+  const entries = Object.entries(headers);
+  const http = {
+    ...(status ? { status } : {}),
+    ...(entries.length > 0 ? { headers: new HeaderMap(entries) } : {}),
+  };
   return new GraphQLError(message, {
-    extensions: { ...extensions, code, ...(status ? { http: { status } } : {}) },
+    extensions: { ...extensions, code, ...(Object.keys(http).length > 0 ? { http } : {}) },
   });
 }
 

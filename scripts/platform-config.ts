@@ -1,10 +1,11 @@
 import { createPrivateKey, createPublicKey, type KeyObject } from "node:crypto";
 import { resolve } from "node:path";
-import { DEFAULT_LIMITS, type GatewayConfig, type GatewayLimits, type JwtConfig } from "../gateway/src/config";
+import { DEFAULT_LIMITS, DEFAULT_RATE_LIMIT, type GatewayConfig, type GatewayLimits, type GatewayRateLimit, type JwtConfig } from "../gateway/src/config";
 import { ConfigError, envBoolean, envInt, envPort, envString, required } from "../lib/config";
 import type { DevSecrets } from "../lib/dev-secrets";
 import type { Logger } from "../lib/logger";
 import type { AnalyticsSubgraphConfig } from "../subgraphs/analytics/src/index";
+import type { BillingSubgraphConfig } from "../subgraphs/billing/src/index";
 import type { AnthropicConfig, IntelligenceSubgraphConfig } from "../subgraphs/intelligence/src/index";
 import type { LeadsSubgraphConfig } from "../subgraphs/leads/src/index";
 import { deriveAppUrl } from "./platform-database";
@@ -43,6 +44,13 @@ export interface PlatformConfig {
   analyticsPort: number;
   /** `ANALYTICS_URL`: where the gateway reaches the analytics subgraph when run on its own. */
   analyticsUrl: string;
+  billingPort: number;
+  /** `BILLING_URL`: where the gateway reaches the billing subgraph when run on its own. */
+  billingUrl: string;
+  /** `BILLING_PERIOD_CLOSE_INTERVAL_MS`: how often billing closes ended periods (hourly by default). */
+  billingPeriodCloseIntervalMs: number;
+  /** `GATEWAY_RATE_LIMIT_UNPROVISIONED_RPM`, `GATEWAY_ENTITLEMENTS_TTL_MS`, `GATEWAY_RATE_LIMIT_MAX_TENANTS`. */
+  rateLimit: GatewayRateLimit;
   /** `INTELLIGENCE_CACHE_TTL_MS`: how long cached scores and matches may ignore listing changes. */
   intelligenceCacheTtlMs: number;
   /** `ANTHROPIC_API_KEY` and friends: message analysis through Anthropic; local rules when unset. */
@@ -154,6 +162,7 @@ export function readPlatformConfig(env: Env = process.env): PlatformConfig {
   const leadsPort = envPort(env, "LEADS_PORT", 4001);
   const intelligencePort = envPort(env, "INTELLIGENCE_PORT", 4002);
   const analyticsPort = envPort(env, "ANALYTICS_PORT", 4003);
+  const billingPort = envPort(env, "BILLING_PORT", 4004);
   const anthropicKey = envString(env, "ANTHROPIC_API_KEY");
   const anthropicBaseUrl = httpUrl(env, "ANTHROPIC_BASE_URL");
   return {
@@ -174,6 +183,14 @@ export function readPlatformConfig(env: Env = process.env): PlatformConfig {
     intelligenceCacheTtlMs: envInt(env, "INTELLIGENCE_CACHE_TTL_MS", 300_000),
     analyticsPort,
     analyticsUrl: httpUrl(env, "ANALYTICS_URL") ?? `http://${dialHost(host)}:${analyticsPort}/graphql`,
+    billingPort,
+    billingUrl: httpUrl(env, "BILLING_URL") ?? `http://${dialHost(host)}:${billingPort}/graphql`,
+    billingPeriodCloseIntervalMs: envInt(env, "BILLING_PERIOD_CLOSE_INTERVAL_MS", 3_600_000),
+    rateLimit: {
+      unprovisionedRequestsPerMinute: envInt(env, "GATEWAY_RATE_LIMIT_UNPROVISIONED_RPM", DEFAULT_RATE_LIMIT.unprovisionedRequestsPerMinute),
+      entitlementsTtlMs: envInt(env, "GATEWAY_ENTITLEMENTS_TTL_MS", DEFAULT_RATE_LIMIT.entitlementsTtlMs),
+      maxTenants: envInt(env, "GATEWAY_RATE_LIMIT_MAX_TENANTS", DEFAULT_RATE_LIMIT.maxTenants),
+    },
     anthropic:
       anthropicKey === undefined
         ? undefined
@@ -295,9 +312,21 @@ export function analyticsSubgraphConfig(config: PlatformConfig, databaseUrl: str
   };
 }
 
+/** The billing subgraph's settings. */
+export function billingSubgraphConfig(config: PlatformConfig, databaseUrl: string, logger: Logger): BillingSubgraphConfig {
+  return {
+    port: config.billingPort,
+    host: config.host,
+    databaseUrl,
+    identityPublicKey: required(config.identityPublicKey, "IDENTITY_PUBLIC_KEY", "subgraphs verify the gateway's identity tokens with it"),
+    periodCloseIntervalMs: config.billingPeriodCloseIntervalMs,
+    logger,
+  };
+}
+
 /** Where each subgraph listens when every piece runs on its own (containers). */
 export function configuredSubgraphUrls(config: PlatformConfig): Record<string, string> {
-  return { leads: config.leadsUrl, intelligence: config.intelligenceUrl, analytics: config.analyticsUrl };
+  return { leads: config.leadsUrl, intelligence: config.intelligenceUrl, analytics: config.analyticsUrl, billing: config.billingUrl };
 }
 
 /** Where the gateway's other inputs come from: the entry point that runs it. */
@@ -320,6 +349,7 @@ export function gatewayConfig(config: PlatformConfig, { databaseUrl, supergraphS
     identityPrivateKey: required(config.identityPrivateKey, "IDENTITY_PRIVATE_KEY", "the gateway signs identity tokens for subgraphs with it"),
     jwt: jwtConfig(config),
     limits: config.limits,
+    rateLimit: config.rateLimit,
     logger,
   };
 }

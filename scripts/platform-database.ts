@@ -4,12 +4,13 @@ import { createDatabase } from "../lib/db/database";
 import { ensureAppRole, migrateToLatest, type MigrationSet } from "../lib/db/migrate";
 import { eventsMigrations } from "../lib/events/events.migrations";
 import { analyticsMigrations } from "../subgraphs/analytics/migrations/index";
+import { billingMigrations } from "../subgraphs/billing/migrations/index";
 import { intelligenceMigrations } from "../subgraphs/intelligence/migrations/index";
 import { leadsMigrations } from "../subgraphs/leads/migrations/index";
 
 /** Every service's migrations, in the order they must be applied (the shared log first). */
 export function allMigrationSets(appRole: string): MigrationSet[] {
-  return [eventsMigrations(appRole), leadsMigrations(appRole), intelligenceMigrations(appRole), analyticsMigrations(appRole), gatewayMigrations(appRole)];
+  return [eventsMigrations(appRole), leadsMigrations(appRole), intelligenceMigrations(appRole), analyticsMigrations(appRole), billingMigrations(appRole), gatewayMigrations(appRole)];
 }
 
 /** What {@link preparePlatformDatabase} needs. */

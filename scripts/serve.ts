@@ -5,9 +5,11 @@ import type { RunningServer } from "../lib/http/graphql-http";
 import { createLogger, type Logger } from "../lib/logger";
 import { createLeadsSubgraph } from "../subgraphs/leads/src/index";
 import { createAnalyticsSubgraph } from "../subgraphs/analytics/src/index";
+import { createBillingSubgraph } from "../subgraphs/billing/src/index";
 import { createIntelligenceSubgraph } from "../subgraphs/intelligence/src/index";
 import {
   analyticsSubgraphConfig,
+  billingSubgraphConfig,
   appDatabaseUrl,
   configuredSubgraphUrls,
   gatewayConfig,
@@ -20,12 +22,12 @@ import { readSupergraphSdl } from "./schema-files";
 import { preparePlatformDatabase } from "./platform-database";
 
 /**
- * `node dist/scripts/serve.js <gateway|leads|intelligence|analytics|migrate>`: one piece of the platform per
+ * `node dist/scripts/serve.js <gateway|leads|intelligence|analytics|billing|migrate>`: one piece of the platform per
  * process, as containers run it. Production rules always: no embedded Postgres and no dev
  * secrets; each piece demands exactly the settings it needs.
  */
 
-const SERVICES = ["gateway", "leads", "intelligence", "analytics", "migrate"] as const;
+const SERVICES = ["gateway", "leads", "intelligence", "analytics", "billing", "migrate"] as const;
 type Service = (typeof SERVICES)[number];
 
 function isService(value: string | undefined): value is Service {
@@ -44,6 +46,7 @@ function serve(service: Exclude<Service, "migrate">, config: PlatformConfig, log
   if (service === "leads") return createLeadsSubgraph(leadsSubgraphConfig(config, databaseUrl, logger));
   if (service === "intelligence") return createIntelligenceSubgraph(intelligenceSubgraphConfig(config, databaseUrl, logger));
   if (service === "analytics") return createAnalyticsSubgraph(analyticsSubgraphConfig(config, databaseUrl, logger));
+  if (service === "billing") return createBillingSubgraph(billingSubgraphConfig(config, databaseUrl, logger));
   return createGateway(gatewayConfig(config, { databaseUrl, supergraphSdl: readSupergraphSdl(), subgraphUrls: configuredSubgraphUrls(config), logger }));
 }
 

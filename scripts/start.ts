@@ -10,10 +10,12 @@ import { devSecretsPath, loadOrCreateDevSecrets } from "../lib/dev-secrets";
 import { createLogger, type Logger } from "../lib/logger";
 
 import { createAnalyticsSubgraph } from "../subgraphs/analytics/src/index";
+import { createBillingSubgraph } from "../subgraphs/billing/src/index";
 import { createIntelligenceSubgraph } from "../subgraphs/intelligence/src/index";
 import { createLeadsSubgraph } from "../subgraphs/leads/src/index";
 import {
   analyticsSubgraphConfig,
+  billingSubgraphConfig,
   assertProductionSecrets,
   gatewayConfig,
   intelligenceSubgraphConfig,
@@ -29,7 +31,7 @@ import { seedDatabase } from "./seed/seed";
 
 /**
  * `npm start`: the whole platform in one process for development. Postgres (embedded
- * unless DATABASE_URL is set), migrations, demo seed, the leads subgraph and the gateway,
+ * unless DATABASE_URL is set), migrations, demo seed, the four subgraphs and the gateway,
  * started in that order and stopped in reverse on SIGINT/SIGTERM.
  */
 
@@ -185,7 +187,11 @@ async function main(): Promise<void> {
     started.push({ name: "analytics subgraph", stop: analytics.stop });
 
     checkpoint();
-    const subgraphUrls = { leads: leads.url, intelligence: intelligence.url, analytics: analytics.url };
+    const billing = await createBillingSubgraph(billingSubgraphConfig(config, appUrl, serviceLogger("billing")));
+    started.push({ name: "billing subgraph", stop: billing.stop });
+
+    checkpoint();
+    const subgraphUrls = { leads: leads.url, intelligence: intelligence.url, analytics: analytics.url, billing: billing.url };
     const gateway = await createGateway(gatewayConfig(config, { databaseUrl: appUrl, supergraphSdl, subgraphUrls, logger: serviceLogger("gateway") }));
     started.push({ name: "gateway", stop: gateway.stop });
     checkpoint();

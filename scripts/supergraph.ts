@@ -3,6 +3,7 @@ import { composeServices } from "@apollo/composition";
 import { printSubgraphSchema } from "@apollo/subgraph";
 import { parse } from "graphql";
 import { buildAnalyticsSchema } from "../subgraphs/analytics/src/schema";
+import { buildBillingSchema } from "../subgraphs/billing/src/schema";
 import { buildIntelligenceSchema } from "../subgraphs/intelligence/src/schema";
 import { buildLeadsSchema } from "../subgraphs/leads/src/schema";
 
@@ -13,6 +14,7 @@ const SUBGRAPHS = [
   { name: "leads", url: "http://localhost:4001/graphql", build: buildLeadsSchema },
   { name: "intelligence", url: "http://localhost:4002/graphql", build: buildIntelligenceSchema },
   { name: "analytics", url: "http://localhost:4003/graphql", build: buildAnalyticsSchema },
+  { name: "billing", url: "http://localhost:4004/graphql", build: buildBillingSchema },
 ] as const;
 
 /** The SDL of every subgraph and the composed supergraph, as the code produces them now. */

@@ -14,17 +14,25 @@ import { DEFAULT_LIMITS, type GatewayConfig } from "./config";
 import type { GatewayContext } from "./context";
 import { IdentityDataSource } from "./identity-data-source";
 import { queryLimitsPlugin } from "./limits";
+import { rateLimiterFromConfig, type RateLimiter } from "./rate-limit/rate-limit";
 
 /**
- * Starts the gateway: authenticates every request before planning (no credentials, no
- * subgraph call), limits query shape, and executes the static supergraph against the
- * subgraphs with gateway-signed identity tokens.
+ * Starts the gateway: authenticates and rate limits every request before planning (no
+ * credentials or no tokens left, no subgraph call), limits query shape, and executes the
+ * static supergraph against the subgraphs with gateway-signed identity tokens.
  */
 export async function createGateway(config: GatewayConfig): Promise<RunningServer> {
   const logger = config.logger ?? createLogger("gateway");
   const limits = { ...DEFAULT_LIMITS, ...config.limits };
-  const db = createDatabase<GatewayDatabase>(config.databaseUrl, { name: "gateway", poolSize: 5 });
   const signer = createIdentitySigner(config.identityPrivateKey);
+  let rateLimiter: RateLimiter | undefined;
+  if (config.rateLimit) {
+    const billingUrl = config.rateLimit.billingUrl ?? config.subgraphUrls["billing"];
+    rateLimiter = rateLimiterFromConfig(config.rateLimit, { billingUrl, signer, logger });
+  } else {
+    logger.warn("rate limiting is off: no rateLimit settings");
+  }
+  const db = createDatabase<GatewayDatabase>(config.databaseUrl, { name: "gateway", poolSize: 5 });
   const authenticate = createAuthenticator(createJwtVerifier(config.jwt), db, logger);
 
   const gateway = new ApolloGateway({
@@ -54,7 +62,10 @@ export async function createGateway(config: GatewayConfig): Promise<RunningServe
     logger,
     ready: async () => void (await sql`select 1`.execute(db)),
     async context({ headers, requestId }) {
-      return { requestId, identity: await authenticate(credentialsFrom(headers)) };
+      const identity = await authenticate(credentialsFrom(headers));
+      // Thrown from here, the refusal is the whole HTTP response (429 with Retry-After): nothing is planned.
+      await rateLimiter?.check(identity);
+      return { requestId, identity };
     },
   });
   return {

@@ -1,13 +1,20 @@
-import { sql, type Kysely, type Transaction } from "kysely";
+import { sql, type Kysely, type QueryExecutorProvider, type Transaction } from "kysely";
 
 /**
- * Runs `fn` in a transaction bound to one tenant: `app.tenant_id` is set for the
- * transaction only, so Postgres row-level security confines every statement to that
- * tenant even if a query forgets its own `tenant_id` filter.
+ * Binds the rest of the caller's transaction to one tenant: `app.tenant_id` is set for the
+ * transaction only (a consumer whose batch spans tenants calls this per tenant).
+ */
+export async function setTransactionTenant(trx: QueryExecutorProvider, tenantId: string): Promise<void> {
+  await sql`select set_config('app.tenant_id', ${tenantId}, true)`.execute(trx);
+}
+
+/**
+ * Runs `fn` in a transaction bound to one tenant, so Postgres row-level security confines
+ * every statement to that tenant even if a query forgets its own `tenant_id` filter.
  */
 export async function withTenant<DB, T>(db: Kysely<DB>, tenantId: string, fn: (trx: Transaction<DB>) => Promise<T>): Promise<T> {
   return db.transaction().execute(async (trx) => {
-    await sql`select set_config('app.tenant_id', ${tenantId}, true)`.execute(trx);
+    await setTransactionTenant(trx, tenantId);
     return fn(trx);
   });
 }

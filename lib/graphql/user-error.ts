@@ -6,6 +6,14 @@ export enum UserErrorCode {
   NOT_FOUND = "NOT_FOUND",
   CONFLICT = "CONFLICT",
   ILLEGAL_TRANSITION = "ILLEGAL_TRANSITION",
+  /** A plan change would leave this period's usage above the new plan's allowance. */
+  USAGE_EXCEEDS_PLAN = "USAGE_EXCEEDS_PLAN",
+  /** A billing period was asked to close before it ended. */
+  PERIOD_NOT_ENDED = "PERIOD_NOT_ENDED",
+  /** Usage of the period is still being metered from the events log; retry shortly. */
+  USAGE_PENDING = "USAGE_PENDING",
+  /** The account was on no plan during the period. */
+  NOTHING_TO_BILL = "NOTHING_TO_BILL",
 }
 registerEnumType(UserErrorCode, { name: "UserErrorCode", description: "Why a mutation could not be applied." });
 

@@ -3,6 +3,10 @@ import { createDatabase } from "../../lib/db/database";
 import { withTenant } from "../../lib/db/tenant";
 import { appendEvent } from "../../lib/events/event-log";
 import { uuidv7 } from "../../lib/ids";
+import { Role } from "../../lib/auth/roles";
+import { provisionAccount } from "../../subgraphs/billing/src/account/account.service";
+import type { BillingDatabase } from "../../subgraphs/billing/src/database";
+import { PlanCode } from "../../subgraphs/billing/src/plan/plan.catalog";
 import type { IntelligenceDatabase } from "../../subgraphs/intelligence/src/database";
 import { insertProperties } from "../../subgraphs/intelligence/src/property/property.repository";
 import type { LeadsDatabase } from "../../subgraphs/leads/src/database";
@@ -19,7 +23,14 @@ import { statusHistory } from "./status-history";
 export interface SeedDatabases {
   leads: Kysely<LeadsDatabase>;
   intelligence: Kysely<IntelligenceDatabase>;
+  billing: Kysely<BillingDatabase>;
 }
+
+/** Each demo tenant's billing account: one past its trial on Professional, one trialing Starter. */
+const DEMO_ACCOUNTS: Readonly<Record<string, { name: string; plan: PlanCode; trialDays: number }>> = {
+  demo: { name: "Demo Realty", plan: PlanCode.PROFESSIONAL, trialDays: 0 },
+  acme: { name: "Acme Homes", plan: PlanCode.STARTER, trialDays: 14 },
+};
 
 /** The demo tenants `npm start` seeds. */
 export const DEMO_TENANTS: readonly string[] = ["demo", "acme"];
@@ -43,7 +54,8 @@ const PRODUCER = "seed";
 const LISTINGS_PER_TENANT = 2_400;
 
 /**
- * Seeds each tenant that has no leads yet: first its MLS listings (idempotent by MLS
+ * Seeds each tenant: its billing account (demo tenants; idempotent), then, when it has no
+ * leads yet, first its MLS listings (idempotent by MLS
  * number, committed before any lead, so the intelligence consumer never scores a lead
  * against an empty market), then in one transaction its leads, their notes, one
  * `LeadCreated` event per lead (as NEW) and a `LeadStatusChanged` per pipeline move up to its
@@ -60,6 +72,9 @@ export async function seedTenants(
 ): Promise<SeedResult[]> {
   const results: SeedResult[] = [];
   for (const tenant of tenants) {
+    const account = DEMO_ACCOUNTS[tenant];
+    // Idempotent: a tenant that already has its account keeps it as it is.
+    if (account) await provisionAccount(dbs.billing, { sub: PRODUCER, tenant, role: Role.ADMIN, scopes: [] }, account, now);
     const existing = await withTenant(dbs.leads, tenant, (trx) =>
       trx.selectFrom("leads.leads").select("id").where("tenant_id", "=", tenant).limit(1).executeTakeFirst(),
     );
@@ -172,10 +187,11 @@ export async function seedDatabase(appUrl: string, tenants: readonly string[] = 
   const dbs: SeedDatabases = {
     leads: createDatabase<LeadsDatabase>(appUrl, { name: "seed", poolSize: 1 }),
     intelligence: createDatabase<IntelligenceDatabase>(appUrl, { name: "seed", poolSize: 1 }),
+    billing: createDatabase<BillingDatabase>(appUrl, { name: "seed", poolSize: 1 }),
   };
   try {
     return await seedTenants(dbs, tenants, leadsPerTenant);
   } finally {
-    await Promise.all([dbs.leads.destroy(), dbs.intelligence.destroy()]);
+    await Promise.all([dbs.leads.destroy(), dbs.intelligence.destroy(), dbs.billing.destroy()]);
   }
 }

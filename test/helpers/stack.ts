@@ -9,6 +9,7 @@ import { createGateway } from "../../gateway/src/index";
 import type { GatewayConfig } from "../../gateway/src/config";
 import { signUserToken } from "../../gateway/src/auth/jwt";
 import { createAnalyticsSubgraph } from "../../subgraphs/analytics/src/index";
+import { createBillingSubgraph } from "../../subgraphs/billing/src/index";
 import { createIntelligenceSubgraph, type AnthropicConfig } from "../../subgraphs/intelligence/src/index";
 import { createLeadsSubgraph } from "../../subgraphs/leads/src/index";
 import { readSupergraphSdl } from "../../scripts/schema-files";
@@ -44,6 +45,9 @@ export interface TestStack {
   analyticsUrl: string;
   /** Requests the analytics subgraph served (tests clear it). */
   analyticsRequests: RequestStats[];
+  billingUrl: string;
+  /** Requests the billing subgraph served, the gateway's entitlement lookups included (tests clear it). */
+  billingRequests: RequestStats[];
   /** An application-role handle (RLS applies) for fixtures. */
   appDb: Kysely<LeadsDatabase>;
   /** The same, over the intelligence subgraph's tables. */
@@ -70,6 +74,7 @@ export async function startStack(overrides: Partial<GatewayConfig> = {}, options
   const leadsRequests: RequestStats[] = [];
   const intelligenceRequests: RequestStats[] = [];
   const analyticsRequests: RequestStats[] = [];
+  const billingRequests: RequestStats[] = [];
   const leads: RunningServer = await createLeadsSubgraph({
     port: 0,
     databaseUrl: urls.app,
@@ -96,10 +101,23 @@ export async function startStack(overrides: Partial<GatewayConfig> = {}, options
     logger,
     onRequest: (stats) => analyticsRequests.push(stats),
   });
+  const billing: RunningServer = await createBillingSubgraph({
+    port: 0,
+    databaseUrl: urls.app,
+    identityPublicKey: identityKeys.publicKeyPem,
+    eventPollMs: 200,
+    // Tests close periods themselves; a scheduler in every stack would race them.
+    periodCloseIntervalMs: 0,
+    logger,
+    onRequest: (stats) => billingRequests.push(stats),
+  });
   const gateway = await createGateway({
     port: 0,
     supergraphSdl: readSupergraphSdl(),
-    subgraphUrls: { leads: leads.url, intelligence: intelligence.url, analytics: analytics.url },
+    subgraphUrls: { leads: leads.url, intelligence: intelligence.url, analytics: analytics.url, billing: billing.url },
+    // Plans are enforced as in production; tenants without an account (most test tenants)
+    // get a rate no test reaches, so only tests that provision an account meet a limit.
+    rateLimit: { unprovisionedRequestsPerMinute: 1_000_000, entitlementsTtlMs: 30_000 },
     databaseUrl: urls.app,
     identityPrivateKey: identityKeys.privateKeyPem,
     jwt: { secret: JWT.secret, issuer: JWT.issuer, audience: JWT.audience },
@@ -118,6 +136,8 @@ export async function startStack(overrides: Partial<GatewayConfig> = {}, options
     intelligenceRequests,
     analyticsUrl: analytics.url,
     analyticsRequests,
+    billingUrl: billing.url,
+    billingRequests,
     appDb,
     intelligenceDb,
     ownerDb,
@@ -129,6 +149,7 @@ export async function startStack(overrides: Partial<GatewayConfig> = {}, options
       ),
     async stop() {
       await gateway.stop();
+      await billing.stop();
       await analytics.stop();
       await intelligence.stop();
       await leads.stop();

@@ -7,7 +7,7 @@ export type TakeResult = { allowed: true } | { allowed: false; retryAfterSeconds
 export interface TokenBucketOptions {
   /** Most tenants tracked at once; the least recently seen beyond this are forgotten. */
   maxTenants: number;
-  /** Milliseconds from a monotonic origin; injectable so tests control time. */
+  /** Milliseconds from a monotonic origin (fractions are dropped); injectable so tests control time. */
   now?: () => number;
 }
 
@@ -51,7 +51,8 @@ function assertRate(requestsPerMinute: number): void {
  */
 export function createTokenBuckets(options: TokenBucketOptions): TokenBuckets {
   // Monotonic, so a wall-clock step back cannot stall refills; floored to keep the arithmetic whole.
-  const now = options.now ?? (() => Math.floor(performance.now()));
+  const clock = options.now ?? (() => performance.now());
+  const now = () => Math.floor(clock());
   const buckets = new LRUCache<string, Bucket>({ max: options.maxTenants });
   return {
     get size() {

@@ -1,5 +1,6 @@
-import { sql, type Kysely } from "kysely";
+import type { Kysely } from "kysely";
 import { Gauge } from "prom-client";
+import { setTransactionTenant } from "../../../lib/db/tenant";
 import { startEventConsumer, type EventConsumer } from "../../../lib/events/event-consumer";
 import { consumerLag, type ConsumerLag } from "../../../lib/events/event-log";
 import type { Logger } from "../../../lib/logger";
@@ -32,7 +33,7 @@ export function startAnalyticsConsumer(
       for (const event of events) {
         if (event.tenantId !== tenant) {
           tenant = event.tenantId;
-          await sql`select set_config('app.tenant_id', ${tenant}, true)`.execute(trx);
+          await setTransactionTenant(trx, tenant);
         }
         await projectEvent(trx, event);
       }

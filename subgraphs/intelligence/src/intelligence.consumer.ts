@@ -1,5 +1,6 @@
-import { sql, type Kysely, type Transaction } from "kysely";
+import type { Kysely, Transaction } from "kysely";
 import type { StoredEvent } from "../../../lib/events/event-types";
+import { setTransactionTenant } from "../../../lib/db/tenant";
 import { startEventConsumer, type EventConsumer } from "../../../lib/events/event-consumer";
 import { isUuid } from "../../../lib/ids";
 import type { Logger } from "../../../lib/logger";
@@ -71,7 +72,7 @@ async function analyzeAll(events: readonly RelevantEvent[], knownLeads: Readonly
 }
 
 async function applyTenantEvents(trx: Transaction<IntelligenceDatabase>, tenantId: string, events: readonly RelevantEvent[], deps: Dependencies): Promise<void> {
-  await sql`select set_config('app.tenant_id', ${tenantId}, true)`.execute(trx);
+  await setTransactionTenant(trx, tenantId);
   const ids = [...new Set(events.map((event) => event.aggregateId.toLowerCase()))];
   // Analyses come first and without row locks: a provider may take seconds, and
   // `analyzeMessage` must not wait on them for the same leads.

@@ -1,0 +1,17 @@
+import type DataLoader from "dataloader";
+import type { Kysely } from "kysely";
+import type { IdentityContext } from "../../../lib/server/federated-schema";
+import type { BillingDatabase } from "./database";
+import type { InvoiceLine } from "./invoice/invoice.type";
+
+/** Per-request DataLoaders of the billing subgraph. */
+export interface BillingLoaders {
+  /** The lines of every invoice on a page: one statement. */
+  invoiceLines: DataLoader<string, InvoiceLine[]>;
+}
+
+/** Per-request context of the billing subgraph. */
+export interface BillingContext extends IdentityContext {
+  db: Kysely<BillingDatabase>;
+  loaders: BillingLoaders;
+}
