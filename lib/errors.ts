@@ -59,6 +59,15 @@ export function clientError(code: ErrorCode, message: string, extensions: Record
 }
 
 /**
+ * A client error raised during execution (a resolver, an access check): the code without
+ * an HTTP status. One field's refusal must not turn the whole response into a 403: in a
+ * subgraph that would make the gateway discard the response's other data and the message.
+ */
+export function fieldError(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}): GraphQLError {
+  return new GraphQLError(message, { extensions: { ...extensions, code } });
+}
+
+/**
  * Builds an Apollo `formatError` that lets registered codes through (without stack
  * traces) and replaces everything else with `INTERNAL_SERVER_ERROR` plus the request id,
  * logging the original. `requestIdOf` reads the id from the error's context, if any.

@@ -5,7 +5,7 @@ import type { GraphQLSchema } from "graphql";
 import gql from "graphql-tag";
 import { DateTimeResolver } from "graphql-scalars";
 import { buildSchema, createResolversMap, type AuthChecker, type NonEmptyArray } from "type-graphql";
-import { ErrorCode, clientError } from "../errors";
+import { ErrorCode, fieldError } from "../errors";
 import type { Identity } from "../auth/identity";
 import { isRole, type Role } from "../auth/roles";
 
@@ -28,7 +28,7 @@ export const roleAuthChecker: AuthChecker<IdentityContext, AccessRule> = ({ cont
   if (rules.length === 0 || rules.includes(role) || scopes.some((scope) => rules.includes(scope))) return true;
   const roles = rules.filter(isRole);
   const needed = [...(roles.length > 0 ? [`role ${roles.join(" or ")}`] : []), ...rules.filter((rule) => !isRole(rule)).map((scope) => `scope ${scope}`)];
-  throw clientError(ErrorCode.FORBIDDEN, `this operation requires ${needed.join(" or ")}`);
+  throw fieldError(ErrorCode.FORBIDDEN, `this operation requires ${needed.join(" or ")}`);
 };
 
 /** The `id` of an entity representation from the gateway (`{ __typename, id }`), or null when it has none. */

@@ -1,10 +1,9 @@
 import pg from "pg";
-import { sql } from "kysely";
 import { Role } from "../../lib/auth/roles";
 import { createDatabase } from "../../lib/db/database";
 import { withTenant } from "../../lib/db/tenant";
 import { appendEvent } from "../../lib/events/event-log";
-import { isEventType, parseEventPayload, type EventPayload, type NewEvent, type StoredEvent } from "../../lib/events/event-types";
+import type { EventPayload, NewEvent } from "../../lib/events/event-types";
 import { uuidv7 } from "../../lib/ids";
 import { createLogger } from "../../lib/logger";
 import type { AnalyticsDatabase } from "../../subgraphs/analytics/src/database";
@@ -12,6 +11,7 @@ import { projectEvent } from "../../subgraphs/analytics/src/facts/analytics.proj
 import { rebuildAnalytics } from "../../subgraphs/analytics/src/rebuild";
 import { insertLead } from "../../subgraphs/leads/src/lead/lead.repository";
 import { waitForConsumer } from "../helpers/consumers";
+import { storedEventsOf } from "../helpers/events";
 import { eventually } from "../helpers/eventually";
 import { leadRow } from "../helpers/fixtures";
 import { bearer, graphql, startStack, testDatabaseUrls, uniqueTenant, type GraphQLResponse, type TestStack } from "../helpers/stack";
@@ -519,29 +519,6 @@ const EXPECTED_L5_HISTORY: Activity[] = [
 
 // --- Replay helpers ----------------------------------------------------------------------
 
-interface LogRow {
-  id: number;
-  tx: string;
-  tenant_id: string;
-  type: string;
-  aggregate_id: string;
-  payload: unknown;
-  occurred_at: Date;
-  producer: string;
-}
-
-/** The tenant's events as stored, in the log's order, payloads validated as a consumer would. */
-async function storedEventsOf(tenantId: string): Promise<StoredEvent[]> {
-  const { rows } = await sql<LogRow>`
-    select id, tx::text as tx, tenant_id, type, aggregate_id, payload, occurred_at, producer
-    from events.log where tenant_id = ${tenantId} order by tx, id`.execute(stack.ownerDb);
-  return rows.map((row) => {
-    if (!isEventType(row.type)) throw new Error(`unknown event type ${row.type}`);
-    const base = { id: Number(row.id), tx: row.tx, occurredAt: row.occurred_at, producer: row.producer, tenantId: row.tenant_id, aggregateId: row.aggregate_id };
-    return { ...base, type: row.type, payload: parseEventPayload(row.type, row.payload) } as StoredEvent;
-  });
-}
-
 describe("analytics over a hand-built March scenario", () => {
   let scenario: Scenario;
 
@@ -669,7 +646,7 @@ describe("analytics over a hand-built March scenario", () => {
   describe("replay and rebuild", () => {
     it("re-applying every stored event of the tenant changes no report (the projection is idempotent)", async () => {
       const before = await readReports(tenant, MARCH, scenario.leads.L5);
-      const events = await storedEventsOf(tenant);
+      const events = await storedEventsOf(stack.ownerDb, tenant);
       // The scenario's own 56 events (36 lead events, 12 scores, a deletion, 7 webhooks), plus intelligence's scores and message analyses.
       expect(events.filter((event) => event.producer === "analytics-test")).toHaveLength(56);
 

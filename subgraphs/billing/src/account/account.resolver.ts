@@ -1,6 +1,6 @@
 import { Arg, Args, Authorized, Ctx, Directive, FieldResolver, Mutation, Query, Resolver, Root } from "type-graphql";
 import { Role, SCOPE_MANAGE_ACCOUNTS, SCOPE_READ_ENTITLEMENTS } from "../../../../lib/auth/roles";
-import { ErrorCode, clientError } from "../../../../lib/errors";
+import { ErrorCode, fieldError } from "../../../../lib/errors";
 import { ConnectionArgs } from "../../../../lib/pagination/connection-args";
 import { mapConnection, type Connection } from "../../../../lib/pagination/connection";
 import type { BillingContext } from "../context";
@@ -90,7 +90,7 @@ export class AccountResolver {
  * tenant's key resolves to nothing).
  */
 export async function resolveAccountReference(reference: unknown, ctx: BillingContext): Promise<Account | null> {
-  if (ctx.identity.role !== Role.ADMIN) throw clientError(ErrorCode.FORBIDDEN, "this operation requires role ADMIN");
+  if (ctx.identity.role !== Role.ADMIN) throw fieldError(ErrorCode.FORBIDDEN, "this operation requires role ADMIN");
   const tenantId = typeof reference === "object" && reference !== null ? (reference as { tenantId?: unknown }).tenantId : undefined;
   if (typeof tenantId !== "string" || tenantId !== ctx.identity.tenant) return null;
   return findTenantAccount(ctx.db, tenantId);
