@@ -18,3 +18,9 @@ export const SCOPE_MANAGE_ACCOUNTS = "accounts:manage";
 
 /** Scope the gateway grants itself to read a tenant's plan entitlements from billing. */
 export const SCOPE_READ_ENTITLEMENTS = "entitlements:read";
+
+/**
+ * Scope of the gateway's own identity on the graphql-ws connection it opens to a subgraph:
+ * it may relay subscriptions, each of which carries its caller's identity token.
+ */
+export const SCOPE_RELAY_SUBSCRIPTIONS = "subscriptions:relay";
