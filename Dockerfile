@@ -22,6 +22,8 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 # The gateway reads the checked-in supergraph at start.
 COPY schema ./schema
+# The compiler emits only .ts: the gateway serves the dashboard's static files from the source tree.
+COPY --from=build /app/gateway/src/dashboard/index.html /app/gateway/src/dashboard/dashboard.js /app/gateway/src/dashboard/dashboard.css ./gateway/src/dashboard/
 USER node
 EXPOSE 4000 4001 4002 4003
 CMD ["node", "dist/scripts/serve.js", "gateway"]

@@ -20,6 +20,16 @@ export const ErrorCode = {
   OPERATION_RESOLUTION_FAILURE: "OPERATION_RESOLUTION_FAILURE",
   PERSISTED_QUERY_NOT_SUPPORTED: "PERSISTED_QUERY_NOT_SUPPORTED",
   PERSISTED_QUERY_NOT_FOUND: "PERSISTED_QUERY_NOT_FOUND",
+  /** A subscription ended because its subscriber fell too far behind its events (subscribe again to resume). */
+  SUBSCRIBER_TOO_SLOW: "SUBSCRIBER_TOO_SLOW",
+  /** A subscribe refused: the connection or the tenant already holds as many subscriptions as allowed. */
+  SUBSCRIPTION_LIMIT_EXCEEDED: "SUBSCRIPTION_LIMIT_EXCEEDED",
+  /** A subscription ended because the credential it was started with expired: reconnect with a fresh one. */
+  SUBSCRIPTION_CREDENTIALS_EXPIRED: "SUBSCRIPTION_CREDENTIALS_EXPIRED",
+  /** A subscription ended because the gateway loaded a new supergraph: subscribe again. */
+  SUBSCRIPTION_SCHEMA_RELOAD: "SUBSCRIPTION_SCHEMA_RELOAD",
+  /** A subscription ended because the subgraph serving it failed or went away: subscribe again. */
+  SUBSCRIPTION_UPSTREAM_FAILED: "SUBSCRIPTION_UPSTREAM_FAILED",
   INTERNAL_SERVER_ERROR: "INTERNAL_SERVER_ERROR",
 } as const;
 
@@ -31,6 +41,7 @@ const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
   FORBIDDEN: 403,
   PAYLOAD_TOO_LARGE: 413,
   RATE_LIMITED: 429,
+  SUBSCRIPTION_LIMIT_EXCEEDED: 429,
 };
 
 const CLIENT_CODES: ReadonlySet<string> = new Set(Object.values(ErrorCode));

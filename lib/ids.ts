@@ -37,3 +37,10 @@ const TENANT_ID = /^[A-Za-z0-9_-]{1,64}$/;
 export function isTenantId(value: unknown): value is string {
   return typeof value === "string" && TENANT_ID.test(value);
 }
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** Type guard for a request id a caller may pass on (so one id crosses service boundaries). */
+export function isRequestId(value: unknown): value is string {
+  return typeof value === "string" && REQUEST_ID.test(value);
+}

@@ -41,6 +41,42 @@ export interface GatewayRateLimit {
 /** Defaults for {@link GatewayRateLimit}. */
 export const DEFAULT_RATE_LIMIT: Required<Omit<GatewayRateLimit, "billingUrl">> = { unprovisionedRequestsPerMinute: 120, entitlementsTtlMs: 30_000, maxTenants: 10_000 };
 
+/**
+ * Subscriptions over graphql-ws and SSE: protocol timing, how many a client may hold, and
+ * how far a subscriber may fall behind before it is dropped.
+ */
+export interface GatewaySubscriptions {
+  /** How long a WebSocket may stay open without `connection_init` before it is closed (4408). */
+  connectionInitWaitTimeoutMs: number;
+  /** Interval of WebSocket-level pings; a peer that has not answered by the next one is cut off. */
+  keepAliveMs: number;
+  /** Most subscriptions one connection may hold at once; a further subscribe is refused. */
+  maxPerConnection: number;
+  /** Most subscriptions one tenant may hold at once, over every connection and transport. */
+  maxPerTenant: number;
+  /**
+   * Events a subscription may hold waiting for its client; one more and the client is dropped
+   * as a slow consumer. A subgraph's burst arrives all at once (a bulk import, a replay), so
+   * this must leave room for the largest burst a healthy client should ride out.
+   */
+  maxQueuedEvents: number;
+  /** Bytes a connection may hold unsent; beyond this the client is dropped as a slow consumer. */
+  maxBufferedBytes: number;
+  /** After a slow consumer is told why it is closed, how long it gets to read that before its socket is cut. */
+  slowConsumerCloseGraceMs: number;
+}
+
+/** Defaults for {@link GatewaySubscriptions}. */
+export const DEFAULT_SUBSCRIPTIONS: GatewaySubscriptions = {
+  connectionInitWaitTimeoutMs: 3_000,
+  keepAliveMs: 12_000,
+  maxPerConnection: 20,
+  maxPerTenant: 200,
+  maxQueuedEvents: 1_000,
+  maxBufferedBytes: 4 * 1024 * 1024,
+  slowConsumerCloseGraceMs: 5_000,
+};
+
 /** What the gateway needs to run. */
 export interface GatewayConfig {
   port: number;
@@ -57,5 +93,7 @@ export interface GatewayConfig {
   limits?: Partial<GatewayLimits>;
   /** Per-tenant rate limiting; without it, no request is rate limited. */
   rateLimit?: GatewayRateLimit;
+  /** Subscription settings; each one left out takes its {@link DEFAULT_SUBSCRIPTIONS} value. */
+  subscriptions?: Partial<GatewaySubscriptions>;
   logger?: Logger;
 }

@@ -1,5 +1,5 @@
 import type { ApolloServerPlugin } from "@apollo/server";
-import { Kind, type DocumentNode, type FragmentDefinitionNode, type SelectionSetNode } from "graphql";
+import { Kind, type DocumentNode, type FragmentDefinitionNode, type GraphQLError, type SelectionSetNode } from "graphql";
 import { ErrorCode, clientError } from "../../lib/errors";
 import type { GatewayLimits } from "./config";
 import type { GatewayContext } from "./context";
@@ -53,19 +53,27 @@ function tooComplex(message: string) {
 }
 
 /**
- * Refuses over-long, over-deep and alias-heavy operations with `QUERY_TOO_COMPLEX`
- * (HTTP 400) once the operation is known and before it is planned or sent anywhere.
+ * The `QUERY_TOO_COMPLEX` error (HTTP 400) for an over-long, over-deep or alias-heavy
+ * operation, or undefined when `document` is within `limits`. Every transport applies it
+ * before anything is planned or sent anywhere.
  */
+export function queryLimitError(document: DocumentNode, source: string, limits: GatewayLimits): GraphQLError | undefined {
+  if (source.length > limits.maxQueryLength) return tooComplex(`query is ${source.length} characters; the limit is ${limits.maxQueryLength}`);
+  const depth = queryDepth(document);
+  if (depth > limits.maxDepth) return tooComplex(`query depth ${depth} exceeds the limit of ${limits.maxDepth}`);
+  const aliases = aliasCount(document);
+  if (aliases > limits.maxAliases) return tooComplex(`${aliases} aliases exceed the limit of ${limits.maxAliases}`);
+  return undefined;
+}
+
+/** Applies {@link queryLimitError} to every operation once it is known and before it is planned. */
 export function queryLimitsPlugin(limits: GatewayLimits): ApolloServerPlugin<GatewayContext> {
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ document, source }) {
-          if (source.length > limits.maxQueryLength) throw tooComplex(`query is ${source.length} characters; the limit is ${limits.maxQueryLength}`);
-          const depth = queryDepth(document);
-          if (depth > limits.maxDepth) throw tooComplex(`query depth ${depth} exceeds the limit of ${limits.maxDepth}`);
-          const aliases = aliasCount(document);
-          if (aliases > limits.maxAliases) throw tooComplex(`${aliases} aliases exceed the limit of ${limits.maxAliases}`);
+          const refusal = queryLimitError(document, source, limits);
+          if (refusal) throw refusal;
         },
       };
     },

@@ -55,6 +55,16 @@ export async function readEvents(db: QueryExecutorProvider, after: LogPosition, 
   return rows.map(toStoredEvent);
 }
 
+/**
+ * The log's current head under the same commit-safe horizon as {@link readEvents}: reading
+ * forward from it yields exactly the events that become readable from now on (a live tail
+ * starts here), and never one that was readable before.
+ */
+export async function readHeadPosition(db: QueryExecutorProvider): Promise<LogPosition> {
+  const { rows } = await sql<LogPosition>`select tx::text as tx, id from events.head_position()`.execute(db);
+  return rows[0] ?? LOG_START;
+}
+
 function toStoredEvent(row: LogRow): StoredEvent {
   if (!isEventType(row.type)) throw new Error(`unknown event type in log: ${row.type} (id ${row.id})`);
   const base = { id: row.id, tx: row.tx, occurredAt: row.occurred_at, producer: row.producer, tenantId: row.tenant_id, aggregateId: row.aggregate_id };

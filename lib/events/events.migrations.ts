@@ -78,8 +78,35 @@ export function eventsMigrations(appRole: string): MigrationSet {
       await sql`drop function events.consumer_lag(text)`.execute(db);
     },
   };
+  const headPosition: Migration = {
+    async up(db: Kysely<unknown>) {
+      // Where a live tail starts: the last event below the commit-safe horizon, the same rule
+      // `read_after` applies, so reading forward from here skips nothing committed later.
+      // Across tenants like `read_after`, and it returns the position only, never a row.
+      await sql`
+        create function events.head_position()
+        returns table (tx xid8, id bigint)
+        language sql stable security definer
+        set search_path = pg_catalog, events
+        as $$
+          select l.tx, l.id from events.log l
+          where l.tx < pg_snapshot_xmin(pg_current_snapshot())
+          order by l.tx desc, l.id desc
+          limit 1
+        $$`.execute(db);
+      await sql`revoke all on function events.head_position() from public`.execute(db);
+      await sql`grant execute on function events.head_position() to ${sql.id(appRole)}`.execute(db);
+    },
+    async down(db: Kysely<unknown>) {
+      await sql`drop function events.head_position()`.execute(db);
+    },
+  };
   return {
     schema: "events",
-    migrations: { "20261121T000000_create_log": createLog, "20261122T000200_consumer_lag": consumerLag },
+    migrations: {
+      "20261121T000000_create_log": createLog,
+      "20261122T000200_consumer_lag": consumerLag,
+      "20261123T000000_head_position": headPosition,
+    },
   };
 }

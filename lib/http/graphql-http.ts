@@ -41,6 +41,12 @@ export interface GraphQLHttpServerOptions<TContext extends BaseContext> {
   onRequest?(stats: RequestStats): void;
   /** Attach extra protocol handlers (WebSocket upgrades) to the server before it listens. */
   configure?(server: Server): void;
+  /**
+   * Offered every request before the built-in routes (GraphQL over SSE, static pages):
+   * resolves true once it has answered the request, false to let the built-in routes have it.
+   * A rejection is logged and answered 500, like any other route's failure.
+   */
+  routes?(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<boolean>;
 }
 
 /** A running HTTP server. */
@@ -54,7 +60,10 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 /** How long `stop()` lets in-flight requests finish before cutting their connections. */
 const STOP_GRACE_MS = 10_000;
 
-class BodyTooLarge extends Error {}
+/** Thrown by {@link readBody} when a body is over its limit; the rest of it is left unread. */
+export class BodyTooLarge extends Error {
+  override readonly name = "BodyTooLarge";
+}
 
 const connections = new Counter({
   name: "hub_http_connections_total",
@@ -79,7 +88,8 @@ function sendError(res: ServerResponse, status: number, code: ErrorCode, message
   sendJson(res, status, { errors: [{ message, extensions: { code, requestId } }] }, { "x-request-id": requestId });
 }
 
-async function readBody(req: IncomingMessage, limit: number): Promise<string> {
+/** Reads a request body as UTF-8, refusing ({@link BodyTooLarge}) one over `limit` bytes before reading it all. */
+export async function readBody(req: IncomingMessage, limit: number): Promise<string> {
   const declared = Number(req.headers["content-length"] ?? 0);
   if (declared > limit) throw new BodyTooLarge();
   const chunks: Buffer[] = [];
@@ -195,6 +205,7 @@ export async function startGraphQLHttpServer<TContext extends BaseContext>(
     const requestId = typeof incomingId === "string" && REQUEST_ID.test(incomingId) ? incomingId : uuidv7();
     const url = new URL(req.url ?? "/", "http://localhost");
     try {
+      if (options.routes && (await options.routes(req, res, requestId))) return;
       switch (url.pathname) {
         case "/graphql":
           return await handleGraphQL(req, res, requestId, url.search);

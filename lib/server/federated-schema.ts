@@ -4,7 +4,7 @@ import { printSchemaWithDirectives } from "@graphql-tools/utils";
 import type { GraphQLSchema } from "graphql";
 import gql from "graphql-tag";
 import { DateTimeResolver } from "graphql-scalars";
-import { buildSchema, createResolversMap, type AuthChecker, type NonEmptyArray } from "type-graphql";
+import { buildSchema, createResolversMap, type AuthChecker, type NonEmptyArray, type PubSub } from "type-graphql";
 import { ErrorCode, fieldError } from "../errors";
 import type { Identity } from "../auth/identity";
 import { isRole, type Role } from "../auth/roles";
@@ -47,6 +47,20 @@ export function resolveKeyOnlyReference(reference: unknown): { id: string } | nu
   return id === null ? null : { id };
 }
 
+/**
+ * type-graphql refuses to build a schema with subscriptions unless a PubSub is configured,
+ * even when every `@Subscription` brings its own `subscribe`. Ours all do (they are fed by
+ * the events log), so this one only explains that, should anything ever reach it.
+ */
+const NO_PUB_SUB: PubSub = {
+  publish() {
+    throw new Error("subscriptions are fed by the events log: publish by appending an event");
+  },
+  subscribe() {
+    throw new Error("every @Subscription must pass its own `subscribe` (fed by the events log)");
+  },
+};
+
 /** Entity reference resolvers, by type name: `{ Lead: { __resolveReference } }`. */
 export type ReferenceResolvers = Record<string, { __resolveReference(reference: unknown, context: never): unknown }>;
 
@@ -60,6 +74,7 @@ export async function buildFederatedSchema(
   orphanedTypes: Function[] = [],
 ): Promise<GraphQLSchema> {
   const schema = await buildSchema({ resolvers, orphanedTypes, authChecker: roleAuthChecker,
+    pubSub: NO_PUB_SUB,
     validate: false,
     skipCheck: true,
     // One ISO-8601 `DateTime` scalar across every subgraph.

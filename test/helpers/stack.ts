@@ -55,6 +55,8 @@ export interface TestStack {
   /** An owner handle, for inspecting what the app role cannot see. */
   ownerDb: Kysely<unknown>;
   token(tenant: string, role: Role, options?: { sub?: string; scopes?: string[]; ttlSeconds?: number }): Promise<string>;
+  /** Loads a new supergraph into the gateway (running subscriptions end). */
+  reloadSupergraph(supergraphSdl: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -64,12 +66,14 @@ export interface StackOptions {
   anthropic?: AnthropicConfig;
   /** Intelligence's cache TTL; 1 ms makes every read compute afresh. */
   cacheTtlMs?: number;
+  /** The identity key pair (default: a fresh one), for test-only subgraphs started before the stack. */
+  identityKeys?: ReturnType<typeof generateIdentityKeyPair>;
 }
 
 /** Starts every subgraph and the gateway against the test database. */
 export async function startStack(overrides: Partial<GatewayConfig> = {}, options: StackOptions = {}): Promise<TestStack> {
   const urls = testDatabaseUrls();
-  const identityKeys = generateIdentityKeyPair();
+  const identityKeys = options.identityKeys ?? generateIdentityKeyPair();
   const logger = createLogger("test", process.env["LOG_LEVEL"] ?? "silent");
   const leadsRequests: RequestStats[] = [];
   const intelligenceRequests: RequestStats[] = [];
@@ -111,10 +115,12 @@ export async function startStack(overrides: Partial<GatewayConfig> = {}, options
     logger,
     onRequest: (stats) => billingRequests.push(stats),
   });
+  const { subgraphUrls: extraSubgraphUrls, ...gatewayOverrides } = overrides;
   const gateway = await createGateway({
     port: 0,
     supergraphSdl: readSupergraphSdl(),
-    subgraphUrls: { leads: leads.url, intelligence: intelligence.url, analytics: analytics.url, billing: billing.url },
+    // Test-only subgraphs come on top of the stack's own.
+    subgraphUrls: { leads: leads.url, intelligence: intelligence.url, analytics: analytics.url, billing: billing.url, ...extraSubgraphUrls },
     // Plans are enforced as in production; tenants without an account (most test tenants)
     // get a rate no test reaches, so only tests that provision an account meet a limit.
     rateLimit: { unprovisionedRequestsPerMinute: 1_000_000, entitlementsTtlMs: 30_000 },
@@ -122,7 +128,7 @@ export async function startStack(overrides: Partial<GatewayConfig> = {}, options
     identityPrivateKey: identityKeys.privateKeyPem,
     jwt: { secret: JWT.secret, issuer: JWT.issuer, audience: JWT.audience },
     logger,
-    ...overrides,
+    ...gatewayOverrides,
   });
   const appDb = createDatabase<LeadsDatabase>(urls.app, { name: "test-app" });
   const intelligenceDb = createDatabase<IntelligenceDatabase>(urls.app, { name: "test-app-intelligence" });
@@ -147,6 +153,7 @@ export async function startStack(overrides: Partial<GatewayConfig> = {}, options
         { sub: options.sub ?? `user-${role.toLowerCase()}`, tenant, role, scopes: options.scopes ?? [] },
         { issuer: JWT.issuer, audience: JWT.audience, ttlSeconds: options.ttlSeconds ?? 600 },
       ),
+    reloadSupergraph: (supergraphSdl) => gateway.reloadSupergraph(supergraphSdl),
     async stop() {
       await gateway.stop();
       await billing.stop();

@@ -28,6 +28,8 @@ export interface ApiKeyGrant {
   tenantId: string;
   role: Role;
   scopes: string[];
+  /** When the key stops being valid; null for a key without an expiry. */
+  expiresAt: Date | null;
 }
 
 // `ehk_<prefix>_<secret>`: the prefix finds the row, only the secret's hash is stored.
@@ -110,5 +112,5 @@ export async function verifyApiKey(db: Db, presented: string): Promise<ApiKeyGra
   const now = new Date();
   if (!ok || row.revoked_at || (row.expires_at && row.expires_at <= now) || !isRole(row.role)) return null;
   if (!row.last_used_at || now.getTime() - row.last_used_at.getTime() > 60_000) void repo.touchApiKey(db, row.id).catch(() => undefined);
-  return { keyId: row.id, tenantId: row.tenant_id, role: row.role, scopes: row.scopes };
+  return { keyId: row.id, tenantId: row.tenant_id, role: row.role, scopes: row.scopes, expiresAt: row.expires_at };
 }

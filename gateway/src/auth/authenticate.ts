@@ -12,11 +12,24 @@ import { TokenError, type JwtVerifier } from "./jwt";
 /** Header in which a `tenants:any` service caller names the tenant it acts for. */
 export const TENANT_HEADER = "x-hub-tenant";
 
-/** Turns request credentials into an {@link Identity}, or throws `UNAUTHENTICATED`. */
-export type Authenticator = (credentials: { authorization?: string | undefined; apiKey?: string | undefined; tenant?: string | undefined }) => Promise<Identity>;
+/** What a caller presents: a Bearer JWT or an API key, and the tenant a `tenants:any` caller acts for. */
+export interface Credentials {
+  authorization?: string | undefined;
+  apiKey?: string | undefined;
+  tenant?: string | undefined;
+}
+
+/** An authenticated caller, and until when its credential holds. */
+export interface AuthenticatedIdentity extends Identity {
+  /** When the credential stops being valid; absent for an API key without an expiry. */
+  expiresAt?: Date;
+}
+
+/** Turns request credentials into an {@link AuthenticatedIdentity}, or throws `UNAUTHENTICATED`. */
+export type Authenticator = (credentials: Credentials) => Promise<AuthenticatedIdentity>;
 
 /** Reads the credential headers of an HTTP request. */
-export function credentialsFrom(headers: HeaderMap): Parameters<Authenticator>[0] {
+export function credentialsFrom(headers: HeaderMap): Credentials {
   return { authorization: headers.get("authorization"), apiKey: headers.get("x-api-key"), tenant: headers.get(TENANT_HEADER) };
 }
 
@@ -31,13 +44,13 @@ export function createAuthenticator(verifyJwt: JwtVerifier, db: Kysely<GatewayDa
     return clientError(ErrorCode.UNAUTHENTICATED, "missing or invalid credentials");
   };
   return async ({ authorization, apiKey, tenant }) => {
-    let identity: Identity;
+    let identity: AuthenticatedIdentity;
     if (authorization) {
       const match = /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(authorization);
       if (!match) throw refuse("malformed authorization header");
       try {
         const claims = await verifyJwt(match[1]!);
-        identity = { sub: claims.sub, tenant: claims.tenant, role: claims.role, scopes: claims.scopes };
+        identity = { sub: claims.sub, tenant: claims.tenant, role: claims.role, scopes: claims.scopes, expiresAt: claims.expiresAt };
       } catch (error) {
         if (error instanceof TokenError) throw refuse(`jwt: ${error.message}`);
         throw error;
@@ -45,7 +58,7 @@ export function createAuthenticator(verifyJwt: JwtVerifier, db: Kysely<GatewayDa
     } else if (apiKey) {
       const grant = await verifyApiKey(db, apiKey);
       if (!grant) throw refuse("unknown, revoked or expired api key");
-      identity = { sub: `apikey:${grant.keyId}`, tenant: grant.tenantId, role: grant.role, scopes: grant.scopes };
+      identity = { sub: `apikey:${grant.keyId}`, tenant: grant.tenantId, role: grant.role, scopes: grant.scopes, ...(grant.expiresAt ? { expiresAt: grant.expiresAt } : {}) };
     } else {
       throw refuse("no credentials");
     }

@@ -15,21 +15,29 @@ export interface UserClaims {
   scopes: string[];
 }
 
+/** The claims of a verified client token, with its expiry. */
+export interface VerifiedClaims extends UserClaims {
+  /** The token's `exp`: long-lived connections end what they started with it then. */
+  expiresAt: Date;
+}
+
 /** Why a token was refused (logged, never shown to the client in detail). */
 export class TokenError extends Error {
   override readonly name = "TokenError";
 }
 
 /** Verifies client JWTs against the configured secret or JWKS. */
-export type JwtVerifier = (token: string) => Promise<UserClaims>;
+export type JwtVerifier = (token: string) => Promise<VerifiedClaims>;
 
-function toClaims(payload: JWTPayload): UserClaims {
-  const { sub, tenant, role, scope } = payload as JWTPayload & { tenant?: unknown; role?: unknown; scope?: unknown };
+function toClaims(payload: JWTPayload): VerifiedClaims {
+  const { sub, tenant, role, scope, exp } = payload as JWTPayload & { tenant?: unknown; role?: unknown; scope?: unknown };
   if (typeof sub !== "string" || sub.length === 0) throw new TokenError("token has no subject");
   if (!isTenantId(tenant)) throw new TokenError("token has no valid tenant claim");
   if (!isRole(role)) throw new TokenError("token has no valid role claim");
   if (scope !== undefined && typeof scope !== "string") throw new TokenError("token scope must be a string");
-  return { sub, tenant, role, scopes: (scope ?? "").split(" ").filter(Boolean) };
+  // jose has checked `exp` (a required claim) is a number in the future.
+  if (typeof exp !== "number") throw new TokenError("token has no expiry");
+  return { sub, tenant, role, scopes: (scope ?? "").split(" ").filter(Boolean), expiresAt: new Date(exp * 1000) };
 }
 
 /** Builds the verifier: HS256 with the secret, or the JWKS's asymmetric algorithms; iss, aud, exp, nbf checked. */

@@ -3,6 +3,7 @@ import { Gauge } from "prom-client";
 import { setTransactionTenant } from "../../../lib/db/tenant";
 import { startEventConsumer, type EventConsumer } from "../../../lib/events/event-consumer";
 import { consumerLag, type ConsumerLag } from "../../../lib/events/event-log";
+import { notifyProjected } from "../../../lib/events/projection-notify";
 import type { Logger } from "../../../lib/logger";
 import { metricsRegistry } from "../../../lib/metrics";
 import type { AnalyticsDatabase } from "./database";
@@ -14,7 +15,8 @@ export const ANALYTICS_CONSUMER = "analytics";
 /**
  * Projects the events log into analytics' tables, each batch in the transaction that saves
  * the consumer's position (so a batch counts exactly once), each event under its tenant's
- * row-level-security setting.
+ * row-level-security setting. The batch's tenants are announced on commit, so live
+ * dashboards are recomputed from the projection once it holds the batch.
  */
 export function startAnalyticsConsumer(
   db: Kysely<AnalyticsDatabase>,
@@ -37,6 +39,7 @@ export function startAnalyticsConsumer(
         }
         await projectEvent(trx, event);
       }
+      await notifyProjected(trx, ANALYTICS_CONSUMER, events.map((event) => event.tenantId));
     },
   });
 }

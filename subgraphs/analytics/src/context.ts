@@ -1,9 +1,11 @@
 import type DataLoader from "dataloader";
 import type { Kysely } from "kysely";
 import type { Connection } from "../../../lib/pagination/connection";
+import type { SnapshotFeed } from "../../../lib/server/snapshot-feed";
 import type { PageRequest } from "../../../lib/pagination/page-request";
 import type { IdentityContext } from "../../../lib/server/federated-schema";
 import type { LeadActivity } from "./activity/activity.type";
+import type { DashboardSnapshot } from "./dashboard/dashboard.type";
 import type { AnalyticsDatabase } from "./database";
 
 /** Per-request DataLoaders of the analytics subgraph. */
@@ -16,4 +18,6 @@ export interface AnalyticsLoaders {
 export interface AnalyticsContext extends IdentityContext {
   db: Kysely<AnalyticsDatabase>;
   loaders: AnalyticsLoaders;
+  /** Live dashboards, shared per tenant by the process's subscribers. */
+  dashboards: SnapshotFeed<DashboardSnapshot>;
 }

@@ -1,12 +1,15 @@
 import "reflect-metadata";
 import { createIdentityVerifier } from "../../../lib/auth/identity";
 import { createDatabase } from "../../../lib/db/database";
+import { createProjectionListener } from "../../../lib/events/projection-notify";
 import type { RequestStats, RunningServer } from "../../../lib/http/graphql-http";
 import { createLogger, type Logger } from "../../../lib/logger";
+import { createSnapshotFeed } from "../../../lib/server/snapshot-feed";
 import { startSubgraphServer } from "../../../lib/server/subgraph-server";
-import { registerLagMetrics, startAnalyticsConsumer } from "./analytics.consumer";
+import { ANALYTICS_CONSUMER, registerLagMetrics, startAnalyticsConsumer } from "./analytics.consumer";
 import { createAnalyticsLoaders } from "./analytics.loader";
 import type { AnalyticsContext } from "./context";
+import { dashboardSnapshot } from "./dashboard/dashboard.service";
 import type { AnalyticsDatabase } from "./database";
 import { buildAnalyticsSchema } from "./schema";
 
@@ -28,13 +31,24 @@ export interface AnalyticsSubgraphConfig {
   onRequest?(stats: RequestStats): void;
 }
 
-/** Starts the analytics subgraph and its projection of the events log; nothing runs until this is called. */
+/**
+ * Starts the analytics subgraph and its projection of the events log; nothing runs until
+ * this is called. Live dashboards listen for the projection's commits from their first subscriber.
+ */
 export async function createAnalyticsSubgraph(config: AnalyticsSubgraphConfig): Promise<RunningServer> {
   const logger = config.logger ?? createLogger(ANALYTICS_SUBGRAPH);
   const schema = await buildAnalyticsSchema();
   const db = createDatabase<AnalyticsDatabase>(config.databaseUrl, { name: ANALYTICS_SUBGRAPH });
   const consumer = await startAnalyticsConsumer(db, config.databaseUrl, logger, config.eventPollMs !== undefined ? { pollMs: config.eventPollMs } : {});
   const unregisterMetrics = registerLagMetrics(db, logger);
+  const projections = createProjectionListener({ connectionString: config.databaseUrl, name: `${ANALYTICS_SUBGRAPH}-projections`, logger });
+  const dashboards = createSnapshotFeed({
+    feed: "dashboardUpdated",
+    consumer: ANALYTICS_CONSUMER,
+    projections,
+    compute: (tenant) => dashboardSnapshot(db, tenant),
+    logger,
+  });
   try {
     const server = await startSubgraphServer<AnalyticsContext, AnalyticsDatabase>({
       name: ANALYTICS_SUBGRAPH,
@@ -43,8 +57,9 @@ export async function createAnalyticsSubgraph(config: AnalyticsSubgraphConfig): 
       ...(config.host ? { host: config.host } : {}),
       verifier: createIdentityVerifier(config.identityPublicKey, ANALYTICS_SUBGRAPH),
       db,
-      createContext: (identity, requestId) => ({ identity, requestId, db, loaders: createAnalyticsLoaders(db, identity.tenant) }),
+      createContext: (identity, requestId) => ({ identity, requestId, db, loaders: createAnalyticsLoaders(db, identity.tenant), dashboards }),
       logger,
+      resources: [dashboards, projections],
       ...(config.onRequest ? { onRequest: config.onRequest } : {}),
     });
     return {

@@ -3,6 +3,7 @@ import { setTransactionTenant } from "../../../lib/db/tenant";
 import { startEventConsumer, type EventConsumer } from "../../../lib/events/event-consumer";
 import { consumerLag } from "../../../lib/events/event-log";
 import type { StoredEvent } from "../../../lib/events/event-types";
+import { notifyProjected } from "../../../lib/events/projection-notify";
 import type { Logger } from "../../../lib/logger";
 import type { BillingDatabase } from "./database";
 import { periodContaining } from "./period/billing-period";
@@ -15,7 +16,8 @@ export const BILLING_CONSUMER = "billing";
 /**
  * Meters a batch of log events: each tenant's billed events in one statement, under that
  * tenant's row-level-security setting, in the transaction that saves the consumer's
- * position. Idempotent: an event already counted counts nothing.
+ * position. Idempotent: an event already counted counts nothing. Tenants whose usage moved
+ * are announced on commit, for live usage subscribers.
  */
 export async function meterEvents(trx: Kysely<BillingDatabase>, events: readonly StoredEvent[], now: Date = new Date()): Promise<number> {
   const byTenant = new Map<string, MeteredEvent[]>();
@@ -27,12 +29,16 @@ export async function meterEvents(trx: Kysely<BillingDatabase>, events: readonly
     byTenant.set(event.tenantId, metered);
   }
   let counted = 0;
+  const moved: string[] = [];
   const currentPeriodStart = periodContaining(now).start;
   for (const [tenantId, metered] of byTenant) {
     await setTransactionTenant(trx, tenantId);
     await lockTenantUsage(trx, tenantId, "record");
-    counted += await recordUsage(trx, tenantId, metered, currentPeriodStart);
+    const recorded = await recordUsage(trx, tenantId, metered, currentPeriodStart);
+    if (recorded > 0) moved.push(tenantId);
+    counted += recorded;
   }
+  await notifyProjected(trx, BILLING_CONSUMER, moved);
   return counted;
 }
 

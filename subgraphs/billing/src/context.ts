@@ -1,8 +1,10 @@
 import type DataLoader from "dataloader";
 import type { Kysely } from "kysely";
 import type { IdentityContext } from "../../../lib/server/federated-schema";
+import type { SnapshotFeed } from "../../../lib/server/snapshot-feed";
 import type { BillingDatabase } from "./database";
 import type { InvoiceLine } from "./invoice/invoice.type";
+import type { Usage } from "./usage/usage.type";
 
 /** Per-request DataLoaders of the billing subgraph. */
 export interface BillingLoaders {
@@ -14,4 +16,6 @@ export interface BillingLoaders {
 export interface BillingContext extends IdentityContext {
   db: Kysely<BillingDatabase>;
   loaders: BillingLoaders;
+  /** Live usage, shared per tenant by the process's subscribers. */
+  usage: SnapshotFeed<Usage>;
 }

@@ -1,15 +1,18 @@
 import "reflect-metadata";
 import { createIdentityVerifier } from "../../../lib/auth/identity";
 import { createDatabase } from "../../../lib/db/database";
+import { createProjectionListener } from "../../../lib/events/projection-notify";
 import type { RequestStats, RunningServer } from "../../../lib/http/graphql-http";
 import { createLogger, type Logger } from "../../../lib/logger";
+import { createSnapshotFeed } from "../../../lib/server/snapshot-feed";
 import { startSubgraphServer } from "../../../lib/server/subgraph-server";
-import { startBillingConsumer } from "./billing.consumer";
+import { BILLING_CONSUMER, startBillingConsumer } from "./billing.consumer";
 import { createBillingLoaders } from "./billing.loader";
 import type { BillingContext } from "./context";
 import type { BillingDatabase } from "./database";
 import { startPeriodCloser, type PeriodCloser } from "./invoice/period-closer";
 import { buildBillingSchema } from "./schema";
+import { currentTenantUsage } from "./usage/usage.service";
 
 /** The subgraph's name: its identity-token audience and its name in the supergraph. */
 export const BILLING_SUBGRAPH = "billing";
@@ -42,6 +45,8 @@ export async function createBillingSubgraph(config: BillingSubgraphConfig): Prom
   const consumer = await startBillingConsumer(db, config.databaseUrl, logger, config.eventPollMs !== undefined ? { pollMs: config.eventPollMs } : {});
   const intervalMs = config.periodCloseIntervalMs ?? DEFAULT_PERIOD_CLOSE_INTERVAL_MS;
   const closer: PeriodCloser | null = intervalMs > 0 ? startPeriodCloser(db, logger, intervalMs) : null;
+  const projections = createProjectionListener({ connectionString: config.databaseUrl, name: `${BILLING_SUBGRAPH}-projections`, logger });
+  const usage = createSnapshotFeed({ feed: "usageUpdated", consumer: BILLING_CONSUMER, projections, compute: (tenant) => currentTenantUsage(db, tenant), logger });
   const stopBackground = async () => {
     await closer?.stop();
     await consumer.stop();
@@ -54,8 +59,9 @@ export async function createBillingSubgraph(config: BillingSubgraphConfig): Prom
       ...(config.host ? { host: config.host } : {}),
       verifier: createIdentityVerifier(config.identityPublicKey, BILLING_SUBGRAPH),
       db,
-      createContext: (identity, requestId) => ({ identity, requestId, db, loaders: createBillingLoaders(db, identity.tenant) }),
+      createContext: (identity, requestId) => ({ identity, requestId, db, loaders: createBillingLoaders(db, identity.tenant), usage }),
       logger,
+      resources: [usage, projections],
       ...(config.onRequest ? { onRequest: config.onRequest } : {}),
     });
     return {

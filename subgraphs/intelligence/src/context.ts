@@ -1,4 +1,5 @@
 import type { Kysely } from "kysely";
+import type { EventTail } from "../../../lib/events/event-tail";
 import type { IdentityContext } from "../../../lib/server/federated-schema";
 import type { IntelligenceDatabase } from "./database";
 import type { LeadEvaluator } from "./evaluation/lead-evaluator";
@@ -11,4 +12,6 @@ export interface IntelligenceContext extends IdentityContext {
   loaders: IntelligenceLoaders;
   evaluator: LeadEvaluator;
   analyzer: MessageAnalyzer;
+  /** The process's live tail of the events log, which `leadScored` reads. */
+  events: EventTail;
 }

@@ -1,6 +1,7 @@
 import "reflect-metadata";
 import { createIdentityVerifier } from "../../../lib/auth/identity";
 import { createDatabase } from "../../../lib/db/database";
+import { createEventTail } from "../../../lib/events/event-tail";
 import type { RequestStats, RunningServer } from "../../../lib/http/graphql-http";
 import { createLogger, type Logger } from "../../../lib/logger";
 import { startSubgraphServer } from "../../../lib/server/subgraph-server";
@@ -59,6 +60,7 @@ export async function createIntelligenceSubgraph(config: IntelligenceSubgraphCon
     { evaluator, analyzer, logger },
     config.eventPollMs !== undefined ? { pollMs: config.eventPollMs } : {},
   );
+  const events = createEventTail({ name: `${INTELLIGENCE_SUBGRAPH}-tail`, db, connectionString: config.databaseUrl, logger });
   try {
     const server = await startSubgraphServer<IntelligenceContext, IntelligenceDatabase>({
       name: INTELLIGENCE_SUBGRAPH,
@@ -74,8 +76,10 @@ export async function createIntelligenceSubgraph(config: IntelligenceSubgraphCon
         evaluator,
         analyzer,
         loaders: createIntelligenceLoaders(db, identity.tenant, evaluator),
+        events,
       }),
       logger,
+      resources: [events],
       ...(config.onRequest ? { onRequest: config.onRequest } : {}),
     });
     return {

@@ -19,13 +19,15 @@ import { toProperty } from "./property/property.mapper";
 import { findPropertiesByIds } from "./property/property.repository";
 import type { Property } from "./property/property.type";
 import { toLeadScore } from "./score/score.mapper";
-import { findLatestScores, listScoresForLeads } from "./score/score.repository";
+import { findLatestScores, findScoresByIds, listScoresForLeads } from "./score/score.repository";
 import type { LeadScore } from "./score/score.type";
 
 /** Per-request DataLoaders: every field on a page of leads is one statement per batch. */
 export interface IntelligenceLoaders {
   features: DataLoader<string, LeadFeatures | null>;
   latestScore: DataLoader<string, LeadScore | null>;
+  /** One recorded score by its id (scores never change once recorded). */
+  scoreById: DataLoader<string, LeadScore | null>;
   scoreHistory(request: PageRequest): DataLoader<string, Connection<LeadScore>>;
   insights(request: PageRequest): DataLoader<string, Connection<ConversationInsight>>;
   /** Ranked matches, from the evaluator's cache when the lead's revision was seen before. */
@@ -52,6 +54,10 @@ export function createIntelligenceLoaders(db: Kysely<IntelligenceDatabase>, tena
     byUuid(async (ids) => new Map((await withTenant(db, tenantId, (trx) => findLatestScores(trx, tenantId, ids))).map((row) => [row.lead_id, toLeadScore(row)])), null),
   );
 
+  const scoreById = new DataLoader<string, LeadScore | null>(
+    byUuid(async (ids) => new Map((await withTenant(db, tenantId, (trx) => findScoresByIds(trx, tenantId, ids))).map((row) => [row.id, toLeadScore(row)])), null),
+  );
+
   const scoreHistory = loaderPerPageRequest<string, Connection<LeadScore>>(async (request, ids) => {
     const pages = await withTenant(db, tenantId, (trx) => listScoresForLeads(trx, tenantId, ids, request));
     return ids.map((id) => mapConnection(toConnection(request, pages.get(id)!, (row) => ({ value: row.sort_value, id: row.id })), toLeadScore));
@@ -75,5 +81,5 @@ export function createIntelligenceLoaders(db: Kysely<IntelligenceDatabase>, tena
     byUuid(async (ids) => new Map((await withTenant(db, tenantId, (trx) => findPropertiesByIds(trx, tenantId, ids))).map((row) => [row.id, toProperty(row)])), null),
   );
 
-  return { features, latestScore, scoreHistory, insights, propertyMatches, propertyById };
+  return { features, latestScore, scoreById, scoreHistory, insights, propertyMatches, propertyById };
 }

@@ -1,6 +1,7 @@
 import "reflect-metadata";
 import { createIdentityVerifier } from "../../../lib/auth/identity";
 import { createDatabase } from "../../../lib/db/database";
+import { createEventTail } from "../../../lib/events/event-tail";
 import type { RequestStats, RunningServer } from "../../../lib/http/graphql-http";
 import { createLogger, type Logger } from "../../../lib/logger";
 import { startSubgraphServer } from "../../../lib/server/subgraph-server";
@@ -25,10 +26,14 @@ export interface LeadsSubgraphConfig {
   onRequest?(stats: RequestStats): void;
 }
 
-/** Starts the leads subgraph; nothing runs until this is called. */
+/**
+ * Starts the leads subgraph; nothing runs until this is called. Its subscriptions read a
+ * live tail of the events log, which connects on the first subscriber.
+ */
 export async function createLeadsSubgraph(config: LeadsSubgraphConfig): Promise<RunningServer> {
   const logger = config.logger ?? createLogger(LEADS_SUBGRAPH);
   const db = createDatabase<LeadsDatabase>(config.databaseUrl, { name: LEADS_SUBGRAPH });
+  const events = createEventTail({ name: `${LEADS_SUBGRAPH}-tail`, db, connectionString: config.databaseUrl, logger });
   return startSubgraphServer<LeadsContext, LeadsDatabase>({
     name: LEADS_SUBGRAPH,
     schema: await buildLeadsSchema(),
@@ -36,8 +41,9 @@ export async function createLeadsSubgraph(config: LeadsSubgraphConfig): Promise<
     ...(config.host ? { host: config.host } : {}),
     verifier: createIdentityVerifier(config.identityPublicKey, LEADS_SUBGRAPH),
     db,
-    createContext: (identity, requestId) => ({ identity, requestId, db, loaders: createLeadLoaders(db, identity.tenant) }),
+    createContext: (identity, requestId) => ({ identity, requestId, db, loaders: createLeadLoaders(db, identity.tenant), events }),
     logger,
+    resources: [events],
     ...(config.onRequest ? { onRequest: config.onRequest } : {}),
   });
 }

@@ -1,8 +1,9 @@
 import type { GraphQLSchema } from "graphql";
 import { buildFederatedSchema, type ReferenceResolvers } from "../../../lib/server/federated-schema";
 import { LeadResolver, resolveLeadReference } from "./lead/lead.resolver";
+import { LeadSubscriptionResolver } from "./lead/lead.subscription";
 
 /** Builds the leads subgraph's federated schema. */
 export function buildLeadsSchema(): Promise<GraphQLSchema> {
-  return buildFederatedSchema([LeadResolver], { Lead: { __resolveReference: resolveLeadReference } } as ReferenceResolvers);
+  return buildFederatedSchema([LeadResolver, LeadSubscriptionResolver], { Lead: { __resolveReference: resolveLeadReference } } as ReferenceResolvers);
 }

@@ -1,5 +1,7 @@
 import type { Kysely } from "kysely";
 import { withTenant } from "../../../../lib/db/tenant";
+import { ErrorCode, fieldError } from "../../../../lib/errors";
+import { findTenantAccount } from "../account/account.service";
 import type { BillingDatabase } from "../database";
 import { usd } from "../money/money";
 import { periodContaining } from "../period/billing-period";
@@ -22,4 +24,11 @@ export async function currentUsage(db: Kysely<BillingDatabase>, tenantId: string
       return { meter, used, included, overage, overageAmount: usd(overage * overageUnitPriceCents) };
     }),
   };
+}
+
+/** The tenant's usage in the current period against its account's plan; `NOT_FOUND` before it has an account. */
+export async function currentTenantUsage(db: Kysely<BillingDatabase>, tenantId: string, now: Date = new Date()): Promise<Usage> {
+  const account = await findTenantAccount(db, tenantId, now);
+  if (!account) throw fieldError(ErrorCode.NOT_FOUND, "the team has no billing account yet");
+  return currentUsage(db, tenantId, account.plan.code, now);
 }

@@ -8,3 +8,11 @@ export enum ScoreTier {
 }
 
 registerEnumType(ScoreTier, { name: "ScoreTier", description: "A score's band: HOT >= 70, WARM >= 40, COLD below." });
+
+/** Type guard for a {@link ScoreTier} name (as stored, or as an event carries it). */
+export function isScoreTier(value: unknown): value is ScoreTier {
+  return value === ScoreTier.HOT || value === ScoreTier.WARM || value === ScoreTier.COLD;
+}
+
+/** Tiers from coldest to hottest: a tier "at least" another has an index at least as high. */
+export const TIERS_BY_HEAT: readonly ScoreTier[] = [ScoreTier.COLD, ScoreTier.WARM, ScoreTier.HOT];

@@ -21,6 +21,12 @@ export async function findLatestScores(db: Db, tenantId: string, leadIds: readon
   return rows;
 }
 
+/** Scores by id, in one statement (unknown ids are simply absent). */
+export function findScoresByIds(db: Db, tenantId: string, ids: readonly string[]): Promise<ScoreRow[]> {
+  if (ids.length === 0) return Promise.resolve([]);
+  return db.selectFrom("intelligence.scores").selectAll().where("tenant_id", "=", tenantId).where("id", "in", [...ids]).execute();
+}
+
 /** The same page of score history for many leads, in one statement. */
 export function listScoresForLeads(db: Db, tenantId: string, leadIds: readonly string[], request: PageRequest): Promise<Map<string, PageResult<PagedScoreRow>>> {
   return listPagesByParent<ScoreRow, IntelligenceDatabase>(db, SCORES, tenantId, leadIds, request);

@@ -25,6 +25,11 @@ export enum LeadStatus {
   CLOSED_LOST = "CLOSED_LOST",
 }
 
+/** Type guard for a {@link LeadStatus} name (as stored, or as an event carries it). */
+export function isLeadStatus(value: unknown): value is LeadStatus {
+  return Object.values(LeadStatus).some((status) => status === value);
+}
+
 /** How soon the lead intends to buy. */
 export enum BuyingTimeline {
   IMMEDIATE = "IMMEDIATE",
