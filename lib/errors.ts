@@ -79,6 +79,20 @@ export function fieldError(code: ErrorCode, message: string, extensions: Record<
 }
 
 /**
+ * A graphql-js error (from parsing, validation, variable coercion) recoded with `code`, its
+ * locations kept: graphql-js sets no code, and a client must tell a parse failure from a
+ * validation failure without reading the message.
+ */
+export function withCode(error: GraphQLError, code: ErrorCode): GraphQLError {
+  return new GraphQLError(error.message, {
+    ...(error.nodes ? { nodes: error.nodes } : {}),
+    ...(error.source ? { source: error.source } : {}),
+    ...(error.positions ? { positions: error.positions } : {}),
+    extensions: { ...error.extensions, code },
+  });
+}
+
+/**
  * Builds an Apollo `formatError` that lets registered codes through (without stack
  * traces) and replaces everything else with `INTERNAL_SERVER_ERROR` plus the request id,
  * logging the original. `requestIdOf` reads the id from the error's context, if any.

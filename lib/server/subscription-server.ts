@@ -20,7 +20,7 @@ import { Gauge } from "prom-client";
 import { WebSocketServer } from "ws";
 import { IdentityError, type Identity, type IdentityVerifier } from "../auth/identity";
 import { SCOPE_RELAY_SUBSCRIPTIONS } from "../auth/roles";
-import { ErrorCode, createErrorMasker, fieldError } from "../errors";
+import { ErrorCode, createErrorMasker, fieldError, withCode } from "../errors";
 import { isRequestId, uuidv7 } from "../ids";
 import type { Logger } from "../logger";
 import { metricsRegistry } from "../metrics";
@@ -90,15 +90,6 @@ function requestIdOf(extensions: unknown): string | null {
   if (typeof extensions !== "object" || extensions === null) return null;
   const requestId = (extensions as { requestId?: unknown }).requestId;
   return isRequestId(requestId) ? requestId : null;
-}
-
-function withCode(error: GraphQLError, code: ErrorCode): GraphQLError {
-  return new GraphQLError(error.message, {
-    ...(error.nodes ? { nodes: error.nodes } : {}),
-    ...(error.source ? { source: error.source } : {}),
-    ...(error.positions ? { positions: error.positions } : {}),
-    extensions: { ...error.extensions, code },
-  });
 }
 
 /** The root field a subscription selects (validation allows exactly one), for metrics. */

@@ -1,5 +1,6 @@
 import type DataLoader from "dataloader";
 import { Counter } from "prom-client";
+import { BoundedQueue, DONE } from "../bounded-queue";
 import { ErrorCode, fieldError } from "../errors";
 import { metricsRegistry } from "../metrics";
 
@@ -40,8 +41,6 @@ export interface SubscriberQueueOptions {
   onClose?(): void;
 }
 
-const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
-
 /**
  * Creates a subscriber queue. Its `return()` resolves at once, even while a `next()` is
  * waiting for a value (an async generator would wait for the value first), so a subscriber
@@ -49,8 +48,7 @@ const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
  */
 export function createSubscriberQueue<T>(options: SubscriberQueueOptions): SubscriberQueue<T> {
   const limit = options.limit ?? SUBSCRIBER_QUEUE_LIMIT;
-  let buffer: T[] = [];
-  let waiting: ((result: IteratorResult<T, undefined>) => void) | undefined;
+  const queue = new BoundedQueue<T>(limit);
   let failure: Error | undefined;
   let closed = false;
   let ended = false;
@@ -61,56 +59,42 @@ export function createSubscriberQueue<T>(options: SubscriberQueueOptions): Subsc
     options.onClose?.();
   }
 
+  /** Drops what is queued, wakes a waiting reader with the end, and unregisters. */
   function finish(): IteratorReturnResult<undefined> {
-    buffer = [];
+    queue.clear();
+    queue.close();
     close();
-    const resolve = waiting;
-    waiting = undefined;
-    resolve?.(DONE);
     return DONE;
   }
 
-  const queue: SubscriberQueue<T> = {
+  const subscriber: SubscriberQueue<T> = {
     get closed() {
       return closed || ended;
     },
     push(value) {
-      if (closed || ended) return;
-      if (waiting) {
-        const resolve = waiting;
-        waiting = undefined;
-        resolve({ done: false, value });
-        return;
-      }
-      if (buffer.length >= limit) {
-        overflows.inc({ feed: options.feed });
-        failure = fieldError(ErrorCode.SUBSCRIBER_TOO_SLOW, `the subscriber fell ${limit} events behind; subscribe again to resume`);
-        buffer = [];
-        close();
-        return;
-      }
-      buffer.push(value);
+      if (closed || ended || queue.push(value)) return;
+      overflows.inc({ feed: options.feed });
+      failure = fieldError(ErrorCode.SUBSCRIBER_TOO_SLOW, `the subscriber fell ${limit} events behind; subscribe again to resume`);
+      finish();
     },
     end() {
       ended = true;
-      if (buffer.length === 0) finish();
+      queue.close();
+      if (queue.size === 0) finish();
     },
     next() {
-      if (buffer.length > 0) {
-        const value = buffer.shift() as T;
-        if (ended && buffer.length === 0) close();
-        return Promise.resolve({ done: false, value });
+      if (queue.size === 0) {
+        if (failure) {
+          const error = failure;
+          failure = undefined;
+          return Promise.reject(error);
+        }
+        if (closed || ended) return Promise.resolve(finish());
       }
-      if (failure) {
-        const error = failure;
-        failure = undefined;
-        return Promise.reject(error);
-      }
-      if (closed || ended) return Promise.resolve(finish());
       // One reader at a time: GraphQL execution pulls the next event only after the last one.
-      return new Promise((resolve) => {
-        waiting = resolve;
-      });
+      const taken = queue.take();
+      if (ended && queue.size === 0) close();
+      return taken;
     },
     return() {
       failure = undefined;
@@ -125,7 +109,7 @@ export function createSubscriberQueue<T>(options: SubscriberQueueOptions): Subsc
       return this;
     },
   };
-  return queue;
+  return subscriber;
 }
 
 /**

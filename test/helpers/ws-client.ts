@@ -1,26 +1,44 @@
 import type { GraphQLFormattedError } from "graphql";
-import { GRAPHQL_TRANSPORT_WS_PROTOCOL, createClient, type Client, type FormattedExecutionResult } from "graphql-ws";
+import { GRAPHQL_TRANSPORT_WS_PROTOCOL, createClient, type Client, type ClientOptions, type FormattedExecutionResult } from "graphql-ws";
 import WebSocket from "ws";
 
-/** A gateway's graphql-ws URL, from its GraphQL-over-HTTP URL. */
+/** A service's graphql-ws URL, from its GraphQL-over-HTTP URL. */
 export function wsUrl(httpUrl: string): string {
   return httpUrl.replace(/^http/, "ws");
 }
 
+/** How a socket closed. */
+export interface SocketClose {
+  code: number;
+  reason: string;
+}
+
 /** How an operation ended: completed, refused with an `error` message, or its socket closed. */
-export type OperationEnd = { kind: "complete" } | { kind: "error"; errors: readonly GraphQLFormattedError[] } | { kind: "closed"; code: number; reason: string };
+export type OperationEnd = { kind: "complete" } | { kind: "error"; errors: readonly GraphQLFormattedError[] } | ({ kind: "closed" } & SocketClose);
 
 /** One operation's results as they arrive, and how it ended. */
 export interface RecordedOperation<TData> {
-  readonly results: FormattedExecutionResult<TData, unknown>[];
+  /** Every result received so far, in order. */
+  readonly results: readonly FormattedExecutionResult<TData>[];
+  /** Resolves when the operation ends, however it ends. */
   readonly ended: Promise<OperationEnd>;
-  /** Resolves once `count` results have arrived; rejects if the operation ends first. */
-  received(count: number): Promise<FormattedExecutionResult<TData, unknown>[]>;
+  /** Resolves once `count` results have arrived, with the first `count`; rejects if the operation ends first. */
+  received(count: number): Promise<FormattedExecutionResult<TData>[]>;
+  /** Resolves with the first result (received already or later) that `predicate` accepts; rejects if the operation ends first. */
+  waitFor(predicate: (result: FormattedExecutionResult<TData>) => boolean): Promise<FormattedExecutionResult<TData>>;
   /** Completes the operation from the client's side. */
   unsubscribe(): void;
 }
 
-function isCloseEvent(value: unknown): value is { code: number; reason: string } {
+/** A graphql-ws client, with the transport underneath it in reach. */
+export interface WsClient extends Client {
+  /** The client's raw sockets, newest last (a test pauses one to play a client that stops reading). */
+  readonly sockets: readonly WebSocket[];
+  /** Resolves with the code and reason of the first close of the client's socket. */
+  readonly closed: Promise<SocketClose>;
+}
+
+function isCloseEvent(value: unknown): value is SocketClose {
   return typeof value === "object" && value !== null && typeof (value as { code?: unknown }).code === "number";
 }
 
@@ -31,55 +49,94 @@ function isFormattedErrors(value: unknown): value is GraphQLFormattedError[] {
 /**
  * A graphql-ws client that connects at once and keeps its one socket until disposed, so all
  * of a test's operations share a connection (one connect against the rate limit, one
- * credential for its lifetime), and never retries, so a test sees every close.
+ * credential for its lifetime), and never retries, so a test sees every close and refusal.
+ * `connectionParams` is sent with `connection_init`.
  */
-export function connectWs(url: string, connectionParams: Record<string, unknown> | (() => Promise<Record<string, unknown>>)): Client {
-  // Each operation reports its own failure; the connection's is the test's to look at, not to log.
-  return createClient({ url, webSocketImpl: WebSocket, connectionParams, retryAttempts: 0, lazy: false, onNonLazyError: () => undefined });
+export function connectWs(url: string, connectionParams: ClientOptions["connectionParams"]): WsClient {
+  const sockets: WebSocket[] = [];
+  // Records every socket the client opens, so a test can reach the transport underneath.
+  class RecordingWebSocket extends WebSocket {
+    constructor(address: string, protocols?: string | string[]) {
+      super(address, protocols);
+      sockets.push(this);
+    }
+  }
+  let resolveClosed: (close: SocketClose) => void = () => undefined;
+  const closed = new Promise<SocketClose>((resolve) => (resolveClosed = resolve));
+  const client = createClient({
+    url,
+    webSocketImpl: RecordingWebSocket,
+    connectionParams,
+    retryAttempts: 0,
+    lazy: false,
+    // Each operation reports its own failure; the connection's is the test's to look at, not to log.
+    onNonLazyError: () => undefined,
+    on: {
+      closed: (event) => {
+        if (isCloseEvent(event)) resolveClosed({ code: event.code, reason: String(event.reason) });
+      },
+    },
+  });
+  return Object.assign(client, { sockets, closed });
 }
 
-/** Starts an operation on `client`, recording what it gets. */
-export function record<TData = Record<string, unknown>>(client: Client, query: string, variables: Record<string, unknown> = {}): RecordedOperation<TData> {
-  const results: FormattedExecutionResult<TData, unknown>[] = [];
-  const waiters: { count: number; resolve(results: FormattedExecutionResult<TData, unknown>[]): void; reject(error: Error): void }[] = [];
-  let finish: (end: OperationEnd) => void = () => undefined;
-  const ended = new Promise<OperationEnd>((resolve) => (finish = resolve));
-  const unsubscribe = client.subscribe<TData, unknown>(
-    { query, variables },
+/**
+ * Starts an operation on `client`, recording what it gets. `extensions` go with the subscribe
+ * message (a subgraph reads its caller's identity token there).
+ */
+export function record<TData = Record<string, unknown>>(client: Client, query: string, variables: Record<string, unknown> = {}, extensions?: Record<string, unknown>): RecordedOperation<TData> {
+  const results: FormattedExecutionResult<TData>[] = [];
+  /** Checks run on every result and at the end, until each has settled its promise. */
+  const waiters = new Set<() => void>();
+  let end: OperationEnd | undefined;
+  let settle: (end: OperationEnd) => void = () => undefined;
+  const ended = new Promise<OperationEnd>((resolve) => (settle = resolve));
+  const finish = (value: OperationEnd) => {
+    if (end) return;
+    end = value;
+    settle(value);
+    for (const check of [...waiters]) check();
+  };
+  const unsubscribe = client.subscribe<TData, Record<string, unknown>>(
+    { query, variables, ...(extensions ? { extensions } : {}) },
     {
       next: (result) => {
         results.push(result);
-        for (const waiter of waiters.filter((w) => results.length >= w.count)) {
-          waiters.splice(waiters.indexOf(waiter), 1);
-          waiter.resolve(results.slice(0, waiter.count));
-        }
+        for (const check of [...waiters]) check();
       },
       error: (error: unknown) => {
-        if (isCloseEvent(error)) finish({ kind: "closed", code: error.code, reason: error.reason });
+        if (isCloseEvent(error)) finish({ kind: "closed", code: error.code, reason: String(error.reason) });
         else if (isFormattedErrors(error)) finish({ kind: "error", errors: error });
         else finish({ kind: "closed", code: 0, reason: error instanceof Error ? error.message : String(error) });
       },
       complete: () => finish({ kind: "complete" }),
     },
   );
-  void ended.then((end) => {
-    for (const waiter of waiters.splice(0)) waiter.reject(new Error(`operation ended (${JSON.stringify(end)}) after ${results.length} results: ${JSON.stringify(results)}`));
-  });
+  /** Resolves with what `found` finds in the results, now or as they arrive; rejects once the operation has ended without it. */
+  function until<T>(found: () => T | undefined, awaited: string): Promise<T> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        const value = found();
+        if (value === undefined && !end) return;
+        waiters.delete(check);
+        if (value !== undefined) resolve(value);
+        else reject(new Error(`operation ended (${JSON.stringify(end)}) before ${awaited}, after ${results.length} results: ${JSON.stringify(results)}`));
+      };
+      waiters.add(check);
+      check();
+    });
+  }
   return {
     results,
     ended,
-    received: (count) =>
-      results.length >= count
-        ? Promise.resolve(results.slice(0, count))
-        : new Promise((resolve, reject) => {
-            waiters.push({ count, resolve, reject });
-          }),
     unsubscribe,
+    received: (count) => until(() => (results.length >= count ? results.slice(0, count) : undefined), `${count} results`),
+    waitFor: (predicate) => until(() => results.find(predicate), "the awaited result"),
   };
 }
 
 /** Runs a query or mutation over `client` and resolves its single result. */
-export async function executeWs<TData = Record<string, unknown>>(client: Client, query: string, variables: Record<string, unknown> = {}): Promise<FormattedExecutionResult<TData, unknown>> {
+export async function executeWs<TData = Record<string, unknown>>(client: Client, query: string, variables: Record<string, unknown> = {}): Promise<FormattedExecutionResult<TData>> {
   const operation = record<TData>(client, query, variables);
   const end = await operation.ended;
   if (end.kind !== "complete" || operation.results.length !== 1) throw new Error(`expected one result, got ${JSON.stringify({ end, results: operation.results })}`);
@@ -91,7 +148,7 @@ export class RawSocket {
   private readonly inbox: unknown[] = [];
   private waiting: ((message: unknown) => void) | undefined;
   /** Resolves with the close code and reason once the socket closes. */
-  readonly closed: Promise<{ code: number; reason: string }>;
+  readonly closed: Promise<SocketClose>;
 
   private constructor(readonly socket: WebSocket) {
     socket.on("message", (data: WebSocket.RawData) => {

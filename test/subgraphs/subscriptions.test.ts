@@ -13,13 +13,13 @@ import { eventually } from "../helpers/eventually";
 import { insertListings, leadRow } from "../helpers/fixtures";
 import { readMetric } from "../helpers/metrics";
 import { bearer, graphql, startStack, testDatabaseUrls, uniqueTenant, type TestStack } from "../helpers/stack";
-import { connectSubscriber, wsUrlOf, type SubscriptionEnd, type TestSubscriber, type TestSubscription } from "../helpers/subscription-client";
+import { connectWs, record, wsUrl, type OperationEnd, type RecordedOperation, type WsClient } from "../helpers/ws-client";
 
 type Subgraph = "leads" | "intelligence" | "analytics" | "billing";
 
 let stack: TestStack;
 let signer: IdentitySigner;
-const subscribers: TestSubscriber[] = [];
+const subscribers: WsClient[] = [];
 
 beforeAll(async () => {
   stack = await startStack();
@@ -54,31 +54,31 @@ afterEach(async () => {
 /** The gateway's own identity on its socket to a subgraph. */
 const RELAY: Identity = { sub: "gateway", tenant: "gateway", role: Role.ADMIN, scopes: [SCOPE_RELAY_SUBSCRIPTIONS] };
 
-function connect(subgraph: Subgraph, connectionParams: () => Promise<Record<string, unknown>> | Record<string, unknown>): TestSubscriber {
-  const subscriber = connectSubscriber(wsUrlOf(urlOf(subgraph)), connectionParams);
+function connect(subgraph: Subgraph, connectionParams: () => Promise<Record<string, unknown>> | Record<string, unknown>): WsClient {
+  const subscriber = connectWs(wsUrl(urlOf(subgraph)), connectionParams);
   subscribers.push(subscriber);
   return subscriber;
 }
 
 /** A socket to `subgraph` as the gateway opens it. */
-function relayTo(subgraph: Subgraph): TestSubscriber {
+function relayTo(subgraph: Subgraph): WsClient {
   return connect(subgraph, async () => ({ authorization: `Bearer ${await signer.sign(RELAY, subgraph)}` }));
 }
 
 /** `extensions` carrying a caller's identity token for `subgraph`, as the gateway sends with each operation. */
-async function asCaller(subgraph: Subgraph, tenant: string, role: Role): Promise<{ extensions: Record<string, unknown> }> {
-  return { extensions: { identity: await signer.sign({ sub: `user-${role.toLowerCase()}`, tenant, role, scopes: [] }, subgraph) } };
+async function asCaller(subgraph: Subgraph, tenant: string, role: Role): Promise<Record<string, unknown>> {
+  return { identity: await signer.sign({ sub: `user-${role.toLowerCase()}`, tenant, role, scopes: [] }, subgraph) };
 }
 
 function codesOf(errors: readonly GraphQLFormattedError[] | undefined): unknown[] {
   return (errors ?? []).map((error) => error.extensions?.["code"]);
 }
 
-function errorCodes(end: SubscriptionEnd): unknown[] {
+function errorCodes(end: OperationEnd): unknown[] {
   return end.kind === "error" ? codesOf(end.errors) : [end.kind];
 }
 
-function dataOf<T>(subscription: TestSubscription<T>): T[] {
+function dataOf<T>(subscription: RecordedOperation<T>): T[] {
   return subscription.results.flatMap((result) => (result.data ? [result.data] : []));
 }
 
@@ -157,7 +157,7 @@ describe("subgraph subscriptions over graphql-ws", () => {
     it("is served on /graphql only", async () => {
       const status = (path: string) =>
         new Promise<number>((resolve, reject) => {
-          const socket = new WebSocket(new URL(path, wsUrlOf(urlOf("leads"))), "graphql-transport-ws");
+          const socket = new WebSocket(new URL(path, wsUrl(urlOf("leads"))), "graphql-transport-ws");
           socket.on("open", () => {
             resolve(101);
             socket.close();
@@ -174,9 +174,9 @@ describe("subgraph subscriptions over graphql-ws", () => {
 
     it("is closed with 1001 (going away) when the subgraph stops, and the stop waits for it", async () => {
       const leads = await createLeadsSubgraph({ port: 0, databaseUrl: testDatabaseUrls().app, identityPublicKey: stack.identityKeys.publicKeyPem, logger: createLogger("test", "silent") });
-      const subscriber = connectSubscriber(wsUrlOf(leads.url), async () => ({ authorization: `Bearer ${await signer.sign(RELAY, "leads")}` }));
+      const subscriber = connectWs(wsUrl(leads.url), async () => ({ authorization: `Bearer ${await signer.sign(RELAY, "leads")}` }));
       subscribers.push(subscriber);
-      const subscription = subscriber.subscribe(LEAD_CHANGED, await asCaller("leads", uniqueTenant("subs-stop"), Role.VIEWER));
+      const subscription = record(subscriber, LEAD_CHANGED, {}, await asCaller("leads", uniqueTenant("subs-stop"), Role.VIEWER));
       await eventually(async () => expect(await readMetric(leads.url, "hub_subscriptions_active", { server: "leads", field: "leadChanged" })).toBe(1));
       await leads.stop();
       expect(subscriber.sockets[0]?.readyState).toBe(subscriber.sockets[0]?.CLOSED);
@@ -190,18 +190,18 @@ describe("subgraph subscriptions over graphql-ws", () => {
       const tenant = uniqueTenant("subs-auth");
       const relay = relayTo("leads");
       const refused = [
-        relay.subscribe(LEAD_CHANGED),
-        relay.subscribe(LEAD_CHANGED, { extensions: { identity: "garbage" } }),
-        relay.subscribe(LEAD_CHANGED, await asCaller("intelligence", tenant, Role.ADMIN)),
+        record(relay, LEAD_CHANGED),
+        record(relay, LEAD_CHANGED, {}, { identity: "garbage" }),
+        record(relay, LEAD_CHANGED, {}, await asCaller("intelligence", tenant, Role.ADMIN)),
       ];
       for (const subscription of refused) expect(errorCodes(await subscription.ended)).toEqual(["UNAUTHENTICATED"]);
-      const query = relay.subscribe(`{ leads(first: 1) { totalCount } }`, await asCaller("leads", tenant, Role.ADMIN));
+      const query = record(relay, `{ leads(first: 1) { totalCount } }`, {}, await asCaller("leads", tenant, Role.ADMIN));
       expect(errorCodes(await query.ended)).toEqual(["BAD_REQUEST"]);
-      const invalid = relay.subscribe(`subscription { leadChanged { noSuchField } }`, await asCaller("leads", tenant, Role.ADMIN));
+      const invalid = record(relay, `subscription { leadChanged { noSuchField } }`, {}, await asCaller("leads", tenant, Role.ADMIN));
       expect(errorCodes(await invalid.ended)).toEqual(["GRAPHQL_VALIDATION_FAILED"]);
 
       // The same socket still serves a well-formed subscription.
-      const live = relay.subscribe<LeadChanged>(LEAD_CHANGED, await asCaller("leads", tenant, Role.VIEWER));
+      const live = record<LeadChanged>(relay, LEAD_CHANGED, {}, await asCaller("leads", tenant, Role.VIEWER));
       await waitForActive("leads", 1);
       const id = await createLead(tenant);
       await live.waitFor((result) => result.data?.leadChanged.leadId === id);
@@ -214,9 +214,9 @@ describe("subgraph subscriptions over graphql-ws", () => {
       const a = uniqueTenant("subs-a");
       const b = uniqueTenant("subs-b");
       const relay = relayTo("leads");
-      const ofA = relay.subscribe<LeadChanged>(LEAD_CHANGED, await asCaller("leads", a, Role.VIEWER));
-      const ofB = relay.subscribe<LeadChanged>(LEAD_CHANGED, await asCaller("leads", b, Role.VIEWER));
-      const contacted = relay.subscribe<LeadChanged>(LEAD_CHANGED, { variables: { filter: { statuses: ["CONTACTED"] } }, ...(await asCaller("leads", a, Role.AGENT)) });
+      const ofA = record<LeadChanged>(relay, LEAD_CHANGED, {}, await asCaller("leads", a, Role.VIEWER));
+      const ofB = record<LeadChanged>(relay, LEAD_CHANGED, {}, await asCaller("leads", b, Role.VIEWER));
+      const contacted = record<LeadChanged>(relay, LEAD_CHANGED, { filter: { statuses: ["CONTACTED"] } }, await asCaller("leads", a, Role.AGENT));
       await waitForActive("leads", 3);
 
       // Both tenants at once.
@@ -260,9 +260,9 @@ describe("subgraph subscriptions over graphql-ws", () => {
       const lead = await withTenant(stack.appDb, tenant, (trx) => insertLead(trx, leadRow(tenant, { tags })));
       const leadId = lead!.id;
       const query = `subscription { leadChanged { kind leadId lead { id tags } } }`;
-      const reader = relayTo("leads").subscribe<LeadChanged>(query, await asCaller("leads", tenant, Role.VIEWER));
+      const reader = record<LeadChanged>(relayTo("leads"), query, {}, await asCaller("leads", tenant, Role.VIEWER));
       const slowSocket = relayTo("leads");
-      const slow = slowSocket.subscribe<LeadChanged>(query, await asCaller("leads", tenant, Role.VIEWER));
+      const slow = record<LeadChanged>(slowSocket, query, {}, await asCaller("leads", tenant, Role.VIEWER));
       await waitForActive("leads", 2);
       slowSocket.sockets[0]!.pause();
 
@@ -297,8 +297,8 @@ describe("subgraph subscriptions over graphql-ws", () => {
       // Ten affordable listings: a cash buyer who wants them now scores HOT.
       await insertListings(stack.intelligenceDb, tenant, Array.from({ length: 10 }, () => ({})));
       const relay = relayTo("intelligence");
-      const all = relay.subscribe<LeadScored>(LEAD_SCORED, await asCaller("intelligence", tenant, Role.VIEWER));
-      const warmAndUp = relay.subscribe<LeadScored>(LEAD_SCORED, { variables: { filter: { minTier: "WARM" } }, ...(await asCaller("intelligence", tenant, Role.VIEWER)) });
+      const all = record<LeadScored>(relay, LEAD_SCORED, {}, await asCaller("intelligence", tenant, Role.VIEWER));
+      const warmAndUp = record<LeadScored>(relay, LEAD_SCORED, { filter: { minTier: "WARM" } }, await asCaller("intelligence", tenant, Role.VIEWER));
       await waitForActive("intelligence", 2);
 
       const cold = await createLead(tenant);
@@ -327,7 +327,7 @@ describe("subgraph subscriptions over graphql-ws", () => {
   describe("dashboardUpdated", () => {
     it("sends the tenant's dashboard at once, then again once analytics has taken in a change", async () => {
       const tenant = uniqueTenant("subs-dash");
-      const dashboard = relayTo("analytics").subscribe<Dashboard>(DASHBOARD, await asCaller("analytics", tenant, Role.VIEWER));
+      const dashboard = record<Dashboard>(relayTo("analytics"), DASHBOARD, {}, await asCaller("analytics", tenant, Role.VIEWER));
       const first = await dashboard.waitFor((result) => result.data !== undefined);
       expect(first.data?.dashboardUpdated.counts).toEqual({ leads: 0, createdToday: 0, hot: 0, warm: 0, cold: 0, unscored: 0 });
       expect(first.data?.dashboardUpdated.funnel.totalLeads).toBe(0);
@@ -344,10 +344,10 @@ describe("subgraph subscriptions over graphql-ws", () => {
     it("is refused for a VIEWER and before the team has an account", async () => {
       const tenant = uniqueTenant("subs-usage-refused");
       const relay = relayTo("billing");
-      const viewer = relay.subscribe<UsageUpdated>(USAGE, await asCaller("billing", tenant, Role.VIEWER));
+      const viewer = record<UsageUpdated>(relay, USAGE, {}, await asCaller("billing", tenant, Role.VIEWER));
       await viewer.ended;
       expect(codesOf(viewer.results[0]?.errors)).toEqual(["FORBIDDEN"]);
-      const noAccount = relay.subscribe<UsageUpdated>(USAGE, await asCaller("billing", tenant, Role.ADMIN));
+      const noAccount = record<UsageUpdated>(relay, USAGE, {}, await asCaller("billing", tenant, Role.ADMIN));
       await noAccount.ended;
       expect(codesOf(noAccount.results[0]?.errors)).toEqual(["NOT_FOUND"]);
     });
@@ -355,7 +355,7 @@ describe("subgraph subscriptions over graphql-ws", () => {
     it("sends an ADMIN the period's usage at once, then again as billing meters new events", async () => {
       const tenant = uniqueTenant("subs-usage");
       await provisionAccount(tenant);
-      const usage = relayTo("billing").subscribe<UsageUpdated>(USAGE, await asCaller("billing", tenant, Role.ADMIN));
+      const usage = record<UsageUpdated>(relayTo("billing"), USAGE, {}, await asCaller("billing", tenant, Role.ADMIN));
       const first = await usage.waitFor((result) => result.data !== undefined);
       expect(used(first, "LEADS_CREATED")).toBe(0);
 

@@ -15,7 +15,7 @@ import {
   type SelectionSetNode,
 } from "graphql";
 import type { IdentitySigner } from "../../../lib/auth/identity";
-import { ErrorCode, clientError } from "../../../lib/errors";
+import { ErrorCode, clientError, withCode } from "../../../lib/errors";
 import { uuidv7 } from "../../../lib/ids";
 import type { Logger } from "../../../lib/logger";
 import type { Authenticator, Credentials } from "../auth/authenticate";
@@ -88,16 +88,6 @@ export interface FederatedSubscriptionsOptions {
   limits: GatewayLimits;
   settings: GatewaySubscriptions;
   logger: Logger;
-}
-
-/** The errors of a failed graphql-js step, recoded so clients can tell parse from validation failures. */
-function withCode(error: GraphQLError, code: ErrorCode): GraphQLError {
-  return new GraphQLError(error.message, {
-    ...(error.nodes ? { nodes: error.nodes } : {}),
-    ...(error.source ? { source: error.source } : {}),
-    ...(error.positions ? { positions: error.positions } : {}),
-    extensions: { ...error.extensions, code },
-  });
 }
 
 /** The root field a subscription selects (validation allows exactly one, and no fragment cycles), for metrics. */

@@ -1,6 +1,6 @@
 import type { ExecutionResult, GraphQLError } from "graphql";
+import { BoundedQueue, DONE } from "../../../lib/bounded-queue";
 import { ErrorCode, clientError } from "../../../lib/errors";
-import { BoundedQueue } from "./bounded-queue";
 import type { SessionSubscription } from "./client-session";
 import type { UpstreamEvent } from "./event-execution";
 import { deliveredEvents, deliverySeconds, type EndReason } from "./subscription-metrics";
@@ -22,8 +22,6 @@ export interface SubscriptionStreamOptions {
 }
 
 type Pending = { kind: "event"; event: UpstreamEvent; receivedAt: number } | { kind: "final"; result: ExecutionResult };
-
-const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
 
 /** The error a subscription ends with, for reasons the client should be told about. */
 function endingErrors(reason: EndReason): readonly GraphQLError[] | undefined {
@@ -56,6 +54,12 @@ function preempts(reason: EndReason): boolean {
  * A hand-written iterator, not an async generator: a generator's `return()` waits until the
  * generator next yields, which a subscription waiting for its next event may never do, and
  * the upstream subscription would leak. Here `return()` ends everything at once.
+ *
+ * It shares the queue with a subgraph's `createSubscriberQueue` but not the rest, on purpose:
+ * there a subscriber that falls behind a shared feed ends alone, with `SUBSCRIBER_TOO_SLOW`
+ * in its own stream; here the client behind a socket is too slow, so the transport drops the
+ * client (`onOverflow`), events are executed only as they are read, and an ending carries a
+ * result of its own that may pre-empt what is still queued.
  */
 export class SubscriptionStream implements AsyncIterableIterator<ExecutionResult>, SessionSubscription {
   private readonly queue: BoundedQueue<Pending>;
@@ -101,8 +105,9 @@ export class SubscriptionStream implements AsyncIterableIterator<ExecutionResult
   async next(): Promise<IteratorResult<ExecutionResult, undefined>> {
     this.recordDelivery();
     for (;;) {
-      const pending = await this.queue.take();
-      if (pending === undefined) return DONE;
+      const taken = await this.queue.take();
+      if (taken.done) return DONE;
+      const pending = taken.value;
       if (pending.kind === "final") return { done: false, value: pending.result };
       const result = await this.options.execute(pending.event);
       // Ended while the event executed: what ended it comes first, and the event is dropped.
