@@ -19,6 +19,7 @@ import {
   type PlatformConfig,
 } from "./platform-config";
 import { readSupergraphSdl } from "./schema-files";
+import { reloadSupergraphOnHangup } from "./supergraph-reload";
 import { preparePlatformDatabase } from "./platform-database";
 
 /**
@@ -41,13 +42,16 @@ async function migrate(config: PlatformConfig, logger: Logger): Promise<void> {
   logger.info({ role: config.appDbRole }, "database migrated");
 }
 
-function serve(service: Exclude<Service, "migrate">, config: PlatformConfig, logger: Logger): Promise<RunningServer> {
+async function serve(service: Exclude<Service, "migrate">, config: PlatformConfig, logger: Logger): Promise<RunningServer> {
   const databaseUrl = appDatabaseUrl(config);
   if (service === "leads") return createLeadsSubgraph(leadsSubgraphConfig(config, databaseUrl, logger));
   if (service === "intelligence") return createIntelligenceSubgraph(intelligenceSubgraphConfig(config, databaseUrl, logger));
   if (service === "analytics") return createAnalyticsSubgraph(analyticsSubgraphConfig(config, databaseUrl, logger));
   if (service === "billing") return createBillingSubgraph(billingSubgraphConfig(config, databaseUrl, logger));
-  return createGateway(gatewayConfig(config, { databaseUrl, supergraphSdl: readSupergraphSdl(), subgraphUrls: configuredSubgraphUrls(config), logger }));
+  const gateway = await createGateway(gatewayConfig(config, { databaseUrl, supergraphSdl: readSupergraphSdl(), subgraphUrls: configuredSubgraphUrls(config), logger }));
+  // The process ends when the gateway stops, so the handler needs no removal.
+  reloadSupergraphOnHangup(gateway, logger);
+  return gateway;
 }
 
 async function main(): Promise<void> {

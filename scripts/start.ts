@@ -27,6 +27,7 @@ import {
 } from "./platform-config";
 import { preparePlatformDatabase } from "./platform-database";
 import { readSupergraphSdl } from "./schema-files";
+import { reloadSupergraphOnHangup } from "./supergraph-reload";
 import { seedDatabase } from "./seed/seed";
 
 /**
@@ -193,7 +194,14 @@ async function main(): Promise<void> {
     checkpoint();
     const subgraphUrls = { leads: leads.url, intelligence: intelligence.url, analytics: analytics.url, billing: billing.url };
     const gateway = await createGateway(gatewayConfig(config, { databaseUrl: appUrl, supergraphSdl, subgraphUrls, logger: serviceLogger("gateway") }));
-    started.push({ name: "gateway", stop: gateway.stop });
+    const stopReloading = reloadSupergraphOnHangup(gateway, logger);
+    started.push({
+      name: "gateway",
+      async stop() {
+        stopReloading();
+        await gateway.stop();
+      },
+    });
     checkpoint();
     process.stdout.write(await banner(config, gateway.url, subgraphUrls, database));
   }
