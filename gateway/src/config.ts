@@ -64,6 +64,12 @@ export interface GatewaySubscriptions {
   maxBufferedBytes: number;
   /** After a slow consumer is told why it is closed, how long it gets to read that before its socket is cut. */
   slowConsumerCloseGraceMs: number;
+  /**
+   * Root fields that send the current state when subscribed (then each change), rather than
+   * events. They are never shared: a client joining a shared subscription gets events from
+   * the next one on, so it would wait for a change to see any state at all.
+   */
+  stateFields: readonly string[];
 }
 
 /** Defaults for {@link GatewaySubscriptions}. */
@@ -75,6 +81,7 @@ export const DEFAULT_SUBSCRIPTIONS: GatewaySubscriptions = {
   maxQueuedEvents: 1_000,
   maxBufferedBytes: 4 * 1024 * 1024,
   slowConsumerCloseGraceMs: 5_000,
+  stateFields: ["dashboardUpdated", "usageUpdated"],
 };
 
 /** What the gateway needs to run. */

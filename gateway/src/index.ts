@@ -36,6 +36,7 @@ export interface GatewayServer extends RunningServer {
 function subscriptionSettings(overrides: Partial<GatewaySubscriptions> | undefined): GatewaySubscriptions {
   const settings = { ...DEFAULT_SUBSCRIPTIONS, ...overrides };
   for (const [name, value] of Object.entries(settings)) {
+    if (typeof value !== "number") continue;
     if (!Number.isSafeInteger(value) || value < 1) throw new Error(`subscriptions: ${name} must be a positive integer, got ${value}`);
   }
   return settings;

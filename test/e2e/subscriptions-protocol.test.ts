@@ -1,4 +1,3 @@
-import { parse } from "graphql";
 import { createClient as createSseClient } from "graphql-sse";
 import type { Client } from "graphql-ws";
 import { generateIdentityKeyPair } from "../../lib/auth/identity";
@@ -12,9 +11,10 @@ import { signUserToken } from "../../gateway/src/auth/jwt";
 import type { GatewayConfig } from "../../gateway/src/config";
 import { createGateway, type GatewayServer } from "../../gateway/src/index";
 import { eventually } from "../helpers/eventually";
-import { signalsTypeDefs, startSignalsSubgraph, type SignalEntity, type SignalsSubgraph } from "../helpers/signals-subgraph";
+import { PROFILES_SDL, SUBJECT, startProfilesSubgraph, type ProfilesSubgraph } from "../helpers/profiles-subgraph";
+import { PROBE, publishUntilReceived, signalsTypeDefs, startSignalsSubgraph, type SignalsSubgraph } from "../helpers/signals-subgraph";
 import { JWT, graphql, testDatabaseUrls, uniqueTenant } from "../helpers/stack";
-import { composeSupergraph, startTestSubgraph, type TestSubgraph } from "../helpers/test-subgraph";
+import { composeSupergraph } from "../helpers/test-subgraph";
 import { RawSocket, connectWs, executeWs, record, wsUrl, type OperationEnd } from "../helpers/ws-client";
 
 // The gateway in front of two test-only subgraphs: `signals` streams events that point at a
@@ -23,29 +23,13 @@ const keys = generateIdentityKeyPair();
 const logger = createLogger("test", process.env["LOG_LEVEL"] ?? "silent");
 const keysDb = createDatabase<GatewayDatabase>(testDatabaseUrls().owner, { name: "subscriptions-apikeys" });
 let signals: SignalsSubgraph;
-let profiles: TestSubgraph;
+let profiles: ProfilesSubgraph;
 let supergraphSdl: string;
 /** Per-connection and per-tenant limits small enough to reach. */
 let gateway: GatewayServer;
 /** A short init timeout, a small event queue and a small request rate, for the tests that reach them. */
 let tight: GatewayServer;
 const clients: Client[] = [];
-const SUBJECT: SignalEntity = { type: "Subject", field: "subject" };
-
-const PROFILES_SDL = parse(`
-  extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key"])
-
-  type Query {
-    subject(id: ID!): Subject
-  }
-
-  type Subject @key(fields: "id") {
-    id: ID!
-    name: String!
-    "The tenant of the identity the gateway sent: proves entity fetches run as the subscriber."
-    owner: String!
-  }
-`);
 
 function gatewayConfig(overrides: Partial<GatewayConfig>): GatewayConfig {
   return {
@@ -62,19 +46,7 @@ function gatewayConfig(overrides: Partial<GatewayConfig>): GatewayConfig {
 
 beforeAll(async () => {
   signals = await startSignalsSubgraph({ identityPublicKey: keys.publicKeyPem, entity: SUBJECT });
-  profiles = await startTestSubgraph({
-    name: "profiles",
-    identityPublicKey: keys.publicKeyPem,
-    typeDefs: PROFILES_SDL,
-    resolvers: {
-      Query: { subject: (_: unknown, args: { id: string }) => ({ id: args.id }) },
-      Subject: {
-        __resolveReference: (reference: { id: string }) => ({ id: reference.id }),
-        name: (subject: { id: string }) => `subject ${subject.id}`,
-        owner: (_subject: unknown, _args: unknown, context: { identity: { tenant: string } }) => context.identity.tenant,
-      },
-    },
-  });
+  profiles = await startProfilesSubgraph({ identityPublicKey: keys.publicKeyPem });
   supergraphSdl = composeSupergraph([
     { name: "signals", url: signals.url, typeDefs: signalsTypeDefs(SUBJECT) },
     { name: "profiles", url: profiles.url, typeDefs: PROFILES_SDL },
@@ -295,18 +267,20 @@ describe("federated subscriptions", () => {
     for (const tenant of [acme, demo, acme, demo]) {
       subscriptions.push({ tenant, operation: record<{ signals: { seq: number; tenant: string; text: string } }>(await client(tenant), SIGNALS, { channel: "load" }) });
     }
-    await listening(acme, "load", 2);
-    await listening(demo, "load", 2);
+    for (const tenant of [acme, demo]) {
+      await publishUntilReceived(signals, tenant, "load", subscriptions.filter((subscription) => subscription.tenant === tenant).map(({ operation }) => operation));
+    }
     const count = 150;
     for (let i = 1; i <= count; i++) {
       signals.publish(acme, "load", { text: `acme ${i}` });
       signals.publish(demo, "load", { text: `demo ${i}` });
     }
     for (const { tenant, operation } of subscriptions) {
-      const results = await operation.received(count);
       const prefix = tenant === acme ? "acme" : "demo";
-      expect(results.map((result) => result.data?.signals.tenant)).toEqual(Array(count).fill(tenant));
-      expect(results.map((result) => result.data?.signals.text)).toEqual(Array.from({ length: count }, (_, i) => `${prefix} ${i + 1}`));
+      await operation.waitFor((result) => result.data?.signals.text === `${prefix} ${count}`);
+      expect(operation.results.map((result) => result.data?.signals.tenant)).toEqual(Array(operation.results.length).fill(tenant));
+      const texts = operation.results.map((result) => result.data?.signals.text).filter((text) => text !== PROBE);
+      expect(texts).toEqual(Array.from({ length: count }, (_, i) => `${prefix} ${i + 1}`));
     }
   });
 
@@ -467,26 +441,34 @@ describe("GraphQL over SSE", () => {
   }
 
   it("delivers the same events as the WebSocket transport", async () => {
+    type Signals = { signals: { text: string } };
     const tenant = uniqueTenant("sse");
     const authorization = `Bearer ${await token(tenant)}`;
-    const ws = record(await client(tenant), SIGNALS, { channel: "both" });
+    const ws = record<Signals>(await client(tenant), SIGNALS, { channel: "both" });
     const sse = sseClient(authorization);
-    const events: unknown[] = [];
-    const iterator = sse.iterate({ query: SIGNALS, variables: { channel: "both" } });
+    const viaSse: { results: { data?: Signals | null }[] } = { results: [] };
     const reading = (async () => {
-      for await (const result of iterator) {
-        events.push(result);
-        if (events.length === 3) break;
+      for await (const result of sse.iterate<Signals>({ query: SIGNALS, variables: { channel: "both" } })) {
+        viaSse.results.push(result);
+        if (result.data?.signals.text === "3") break;
       }
     })();
-    await listening(tenant, "both", 2);
+    // Identical subscriptions of one tenant share one upstream subscription, whatever their transport.
+    await publishUntilReceived(signals, tenant, "both", [ws, viaSse]);
+    expect(signals.listeners(tenant, "both")).toBe(1);
     signals.publish(tenant, "both", { text: "1", entityId: "x" });
     signals.publish(tenant, "both", { text: "2" });
     signals.publish(tenant, "both", { text: "3", entityId: "y" });
     await reading;
-    expect(events).toEqual(await ws.received(3));
+    await ws.waitFor((result) => result.data?.signals.text === "3");
+    const unprobed = (results: readonly { data?: Signals | null }[]) => results.filter((result) => result.data?.signals.text !== PROBE);
+    expect(unprobed(ws.results)).toHaveLength(3);
+    expect(unprobed(viaSse.results)).toEqual(unprobed(ws.results));
     sse.dispose();
-    await listening(tenant, "both", 1);
+    // The WebSocket subscription carries on alone, on the same upstream subscription.
+    signals.publish(tenant, "both", { text: "4" });
+    await ws.waitFor((result) => result.data?.signals.text === "4");
+    expect(signals.listeners(tenant, "both")).toBe(1);
   });
 
   it("runs a query over SSE", async () => {

@@ -8,10 +8,10 @@ import { Role } from "../../lib/auth/roles";
 import { SCHEMA_DIR } from "../../scripts/schema-files";
 import { eventually } from "../helpers/eventually";
 import { insertLeads } from "../helpers/fixtures";
-import { startSignalsSubgraph, signalsTypeDefs, type SignalEntity, type SignalsSubgraph } from "../helpers/signals-subgraph";
+import { PROBE, publishUntilReceived, startSignalsSubgraph, signalsTypeDefs, type SignalEntity, type SignalsSubgraph } from "../helpers/signals-subgraph";
 import { bearer, graphql, startStack, uniqueTenant, type TestStack } from "../helpers/stack";
 import { composeSupergraph } from "../helpers/test-subgraph";
-import { connectWs, record, wsUrl, type RecordedOperation } from "../helpers/ws-client";
+import { connectWs, record, wsUrl } from "../helpers/ws-client";
 
 // The whole stack, plus the test-only `signals` subgraph whose events point at real leads:
 // every event's lead fields come from the leads and intelligence subgraphs.
@@ -102,23 +102,28 @@ describe("federated subscriptions over the real subgraphs", () => {
   });
 
   it("serves the same events over SSE", async () => {
+    type Signals = { signals: { text: string; lead: LeadView | null } };
     const tenant = uniqueTenant("sub-sse");
     const token = await stack.token(tenant, Role.AGENT);
     const [leadId] = await insertLeads(stack.appDb, tenant, 1, 2);
-    const viaWs = record(await ws(token), QUERY, { channel: "sse" });
+    const viaWs = record<Signals>(await ws(token), QUERY, { channel: "sse" });
     const sse = createSseClient({ url: stack.gatewayUrl, headers: bearer(token), retryAttempts: 0 });
-    const viaSse: unknown[] = [];
+    const viaSse: { results: { data?: Signals | null }[] } = { results: [] };
     const reading = (async () => {
-      for await (const result of sse.iterate({ query: QUERY, variables: { channel: "sse" } })) {
-        viaSse.push(result);
-        if (viaSse.length === 2) break;
+      for await (const result of sse.iterate<Signals>({ query: QUERY, variables: { channel: "sse" } })) {
+        viaSse.results.push(result);
+        if (result.data?.signals.text === "two") break;
       }
     })();
-    await listening(tenant, "sse", 2);
+    // Both share one upstream subscription; probes tell when both are on it.
+    await publishUntilReceived(signals, tenant, "sse", [viaWs, viaSse]);
     signals.publish(tenant, "sse", { text: "one", entityId: leadId! });
     signals.publish(tenant, "sse", { text: "two" });
     await reading;
-    expect(viaSse).toEqual(await viaWs.received(2));
+    await viaWs.waitFor((result) => result.data?.signals.text === "two");
+    const unprobed = (results: readonly { data?: Signals | null }[]) => results.filter((result) => result.data?.signals.text !== PROBE);
+    expect(unprobed(viaWs.results)).toHaveLength(2);
+    expect(unprobed(viaSse.results)).toEqual(unprobed(viaWs.results));
     sse.dispose();
   });
 });
@@ -142,7 +147,7 @@ describe("the subgraphs' own subscription fields", () => {
    * A subscription is live once its subgraph has it; until then an event is missed. Probe
    * leads are created until every subscription has seen one.
    */
-  async function untilLive(token: string, operations: readonly RecordedOperation<unknown>[]): Promise<string[]> {
+  async function untilLive(token: string, operations: readonly { readonly results: readonly unknown[] }[]): Promise<string[]> {
     const probes: string[] = [];
     await eventually(
       async () => {
@@ -173,7 +178,9 @@ describe("the subgraphs' own subscription fields", () => {
       for await (const result of sse.iterate<Change>({ query: QUERY })) if (result.data) sseChanges.push(result.data);
     })().catch(() => undefined);
 
-    const created = { acme: await untilLive(tokens.acme, subscribers.acme), demo: await untilLive(tokens.demo, subscribers.demo) };
+    // Identical subscriptions of a tenant share one upstream subscription, which a subscriber
+    // joining later follows from its next event: each must be seen live before the load.
+    const created = { acme: await untilLive(tokens.acme, [...subscribers.acme, { results: sseChanges }]), demo: await untilLive(tokens.demo, subscribers.demo) };
     const perTenant = 15;
     const load = await Promise.all(
       (["acme", "demo"] as const).flatMap((name) => Array.from({ length: perTenant }, (_, i) => createLead(tokens[name], `Load${i}`).then((id) => ({ name, id })))),
@@ -229,6 +236,12 @@ describe("the subgraphs' own subscription fields", () => {
       const counts = subscription.results.map((result) => result.data?.dashboardUpdated.counts.leads);
       expect(counts.at(-1)).toBe(3);
     }, 30_000);
+
+    // A second dashboard with the identical subscription gets the figures at once too, with no
+    // change to wait for: state feeds are never joined mid-stream.
+    const second = record<Dashboard>(await ws(token), "subscription Dashboard { dashboardUpdated { counts { leads } } }");
+    const [now] = await second.received(1);
+    expect(now?.data?.dashboardUpdated.counts.leads).toBe(3);
   });
 
   it("usageUpdated: refused below ADMIN", async () => {

@@ -1,5 +1,6 @@
 import { EventEmitter, on } from "node:events";
 import { parse, type DocumentNode } from "graphql";
+import { eventually } from "./eventually";
 import { forbidden, startTestSubgraph, type TestSubgraph, type TestSubgraphContext } from "./test-subgraph";
 
 /** The entity a signal points at, owned by another subgraph (a stub here). */
@@ -131,5 +132,23 @@ export async function startSignalsSubgraph(options: { identityPublicKey: string;
   return Object.assign(subgraph, {
     publish,
     listeners: (tenant: string, channel: string) => emitter.listenerCount(key(tenant, channel)),
+  });
+}
+
+/** The text of the signals {@link publishUntilReceived} sends. */
+export const PROBE = "probe";
+
+/**
+ * Publishes {@link PROBE} signals to `tenant`'s `channel` until every reader has received
+ * something. The gateway acknowledges a subscribe before it runs, and a subscriber joining
+ * a running shared subscription gets events from the next one on, so this is how a test
+ * knows that whatever it publishes next reaches every reader. Leave probes out of what is
+ * checked: one may still be on its way.
+ */
+export async function publishUntilReceived(signals: SignalsSubgraph, tenant: string, channel: string, readers: readonly { readonly results: readonly unknown[] }[]): Promise<void> {
+  const everyone = (): boolean => readers.every((reader) => reader.results.length > 0);
+  await eventually(async () => {
+    if (!everyone()) signals.publish(tenant, channel, { text: PROBE });
+    expect(everyone()).toBe(true);
   });
 }

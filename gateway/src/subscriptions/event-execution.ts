@@ -21,7 +21,6 @@ export interface EventOperation {
   operation: OperationDefinitionNode;
   source: string;
   variables: Readonly<Record<string, unknown>>;
-  context: GatewayContext;
 }
 
 /**
@@ -42,7 +41,7 @@ const NO_CACHE: PlanRequestContext["cache"] = {
 export class EventExecutor {
   private readonly operationContext: OperationContext;
   private readonly node: PlanNode;
-  private readonly base: Omit<PlanRequestContext, "metrics">;
+  private readonly base: Omit<PlanRequestContext, "metrics" | "context">;
 
   constructor(
     private readonly snapshot: SupergraphSnapshot,
@@ -61,7 +60,6 @@ export class EventExecutor {
       schema: snapshot.apiSchema,
       // A branded string only Apollo Server mints; nothing on the execution path reads it.
       schemaHash: "" as PlanRequestContext["schemaHash"],
-      context: operation.context,
       cache: NO_CACHE,
       queryHash: createHash("sha256").update(operation.source).digest("hex"),
       document: operation.document,
@@ -72,8 +70,11 @@ export class EventExecutor {
     };
   }
 
-  /** The event's result for the client's selection, with errors not yet masked. */
-  async execute(event: UpstreamEvent): Promise<PlanResult> {
+  /**
+   * The event's result for the subscription's selection, with errors not yet masked; the
+   * rest of the plan's fetches go out as `context.identity`, tagged `context.requestId`.
+   */
+  async execute(event: UpstreamEvent, context: GatewayContext): Promise<PlanResult> {
     const { primary } = this.plan;
     const services = this.dataSources();
     const owner = services[primary.serviceName];
@@ -88,7 +89,7 @@ export class EventExecutor {
     };
     const serviceMap: ServiceMap = { ...services, [primary.serviceName]: standIn };
     // A fresh metrics object per event: executeQueryPlan appends error paths to it.
-    const requestContext: PlanRequestContext = { ...this.base, metrics: {} };
+    const requestContext: PlanRequestContext = { ...this.base, context, metrics: {} };
     return executeQueryPlan({ kind: "QueryPlan", node: this.node }, serviceMap, requestContext, this.operationContext, this.snapshot.supergraphSchema, this.snapshot.plannerApiSchema);
   }
 }

@@ -14,7 +14,7 @@ import {
   type OperationDefinitionNode,
   type SelectionSetNode,
 } from "graphql";
-import type { IdentitySigner } from "../../../lib/auth/identity";
+import type { Identity, IdentitySigner } from "../../../lib/auth/identity";
 import { ErrorCode, clientError, withCode } from "../../../lib/errors";
 import { uuidv7 } from "../../../lib/ids";
 import type { Logger } from "../../../lib/logger";
@@ -26,6 +26,7 @@ import type { RateLimiter } from "../rate-limit/rate-limit";
 import { ClientSession } from "./client-session";
 import { EventExecutor, type UpstreamEvent } from "./event-execution";
 import { createErrorMasking, type ErrorMasking, type MaskedGraphQLError } from "./masked-errors";
+import { SharedSubscription, sharedIdentity, sharingKey } from "./shared-subscription";
 import type { SubgraphDirectory } from "./subgraph-directory";
 import { activeSubscriptions, endedSubscriptions, type Transport } from "./subscription-metrics";
 import { SubscriptionSlots, type SubscriptionSlot } from "./subscription-slots";
@@ -130,13 +131,22 @@ function fromUpstream(error: GraphQLFormattedError): GraphQLError {
  * owning subgraph over a multiplexed graphql-ws connection with the caller's identity
  * token, and every event it returns is completed by the rest of the plan through the
  * gateway's own `executeQueryPlan`, one event at a time, in order.
+ *
+ * Client subscriptions whose results must be identical (same tenant, role, scopes,
+ * operation and variables: see `sharingKey`) share one upstream subscription and one
+ * execution per event ({@link SharedSubscription}), so the work grows with the distinct
+ * subscriptions, not with the subscribers. Each client subscription is still a stream,
+ * a slot and a metric of its own, and ends on its own.
  */
 export class FederatedSubscriptions {
   /** The API schema the gateway serves now; operations are checked against it. */
   private apiSchema: GraphQLSchema | undefined;
   /** The planner over the same supergraph; undefined if it could not be built (subscriptions are refused). */
   private snapshot: SupergraphSnapshot | undefined;
+  /** Every client subscription running. */
   private readonly running = new Set<SubscriptionStream>();
+  /** The shared subscriptions running, by sharing key; one closes as its last member leaves. */
+  private readonly shared = new Map<string, SharedSubscription>();
   private readonly slots: SubscriptionSlots;
   private readonly upstream: UpstreamClients;
   private readonly masking: ErrorMasking;
@@ -241,7 +251,7 @@ export class FederatedSubscriptions {
   }
 
   /** Runs a prepared operation: a query or mutation's result, or a subscription's stream of results. */
-  run(prepared: PreparedOperation): Promise<ExecutionResult | SubscriptionStream> {
+  async run(prepared: PreparedOperation): Promise<ExecutionResult | SubscriptionStream> {
     return prepared.subscription ? this.subscribe(prepared, prepared.subscription) : this.execute(prepared);
   }
 
@@ -280,26 +290,23 @@ export class FederatedSubscriptions {
     };
   }
 
-  private async subscribe(prepared: PreparedOperation, planned: PlannedSubscription): Promise<SubscriptionStream> {
-    const { session, requestId, request, document, operation } = prepared;
-    const { plan, field, slot, snapshot } = planned;
-    const { logger, settings, signer, directory } = this.options;
-    const variables = { ...request.variables };
-    const executor = new EventExecutor(snapshot, plan, { document, operation, source: request.query, variables, context: { requestId, identity: session.identity } }, () => directory.dataSources(), logger);
+  private subscribe(prepared: PreparedOperation, planned: PlannedSubscription): SubscriptionStream {
+    const { session, requestId } = prepared;
+    const { field, slot, snapshot } = planned;
+    const { logger, settings } = this.options;
     const labels = { field, transport: session.transport };
 
-    let unsubscribe: () => void = () => undefined;
+    let shared: SharedSubscription | undefined;
     const stream: SubscriptionStream = new SubscriptionStream({
       field,
       maxQueuedEvents: settings.maxQueuedEvents,
-      execute: (event) => this.executeEvent(executor, event, requestId),
       finalResult: (errors) => ({ errors: this.mask(errors, requestId) }),
       onOverflow: () => {
         logger.warn({ requestId, session: session.id, field, queued: settings.maxQueuedEvents }, "subscriber fell behind its events; dropping the client");
         session.dropSlowConsumer();
       },
       onEnd: (reason) => {
-        unsubscribe();
+        shared?.leave(stream);
         slot.release();
         this.running.delete(stream);
         session.subscriptions.delete(stream);
@@ -319,30 +326,73 @@ export class FederatedSubscriptions {
     else if (session.credentialsExpired) stream.end("credentials_expired");
     if (stream.endReason) return stream;
 
-    let identityToken: string;
-    try {
-      identityToken = await signer.sign(session.identity, plan.primary.serviceName);
-    } catch (error) {
-      stream.end("upstream_failed", [new GraphQLError("could not sign the identity token", { originalError: asError(error) })]);
-      return stream;
-    }
-    if (stream.endReason) return stream;
-    unsubscribe = this.upstream.subscribe(
-      plan.primary.serviceName,
-      { query: plan.primary.operation, operationName: plan.primary.operationName, variables: variablesFor(plan.primary.variableUsages, variables), identity: identityToken, requestId },
-      {
-        event: (event) => stream.push(event),
-        fail: (failure: UpstreamFailure) => stream.end("upstream_failed", failure.kind === "errors" ? failure.errors.map(fromUpstream) : undefined),
-        complete: () => stream.end("upstream_complete"),
-      },
-    );
-    logger.debug({ requestId, session: session.id, field, subgraph: plan.primary.serviceName }, "subscription started");
+    shared = this.sharedFor(prepared, planned);
+    shared.join(stream);
+    logger.debug({ requestId, session: session.id, field, shared: shared.id, members: shared.size }, "subscription started");
     return stream;
   }
 
-  private async executeEvent(executor: EventExecutor, event: UpstreamEvent, requestId: string): Promise<ExecutionResult> {
+  /** The running shared subscription `prepared` belongs to, or a new one, opening upstream. */
+  private sharedFor(prepared: PreparedOperation, planned: PlannedSubscription): SharedSubscription {
+    const { session, request, document, operation } = prepared;
+    const { snapshot, plan, field } = planned;
+    const variables = { ...request.variables };
+    // A state feed's first result is its current state, which only its first member would get.
+    const shareable = !this.options.settings.stateFields.includes(field);
+    const key = shareable ? sharingKey({ identity: session.identity, document, operation, variables }) : `unshared:${prepared.requestId}`;
+    const running = shareable ? this.shared.get(key) : undefined;
+    if (running && !running.isClosed && running.snapshot === snapshot) return running;
+
+    const { logger, directory } = this.options;
+    const identity = sharedIdentity(session.identity);
+    const executor = new EventExecutor(snapshot, plan, { document, operation, source: request.query, variables }, () => directory.dataSources(), logger);
+    const shared: SharedSubscription = new SharedSubscription({
+      field,
+      snapshot,
+      execute: (event) => this.executeEvent(executor, event, identity),
+      onClose: () => {
+        if (this.shared.get(key) === shared) this.shared.delete(key);
+      },
+    });
+    this.shared.set(key, shared);
+    void this.openUpstream(shared, identity, plan.primary, variables);
+    return shared;
+  }
+
+  /** Opens `shared`'s subscription at the owning subgraph, as `identity`. */
+  private async openUpstream(shared: SharedSubscription, identity: Identity, primary: SubscriptionPlan["primary"], variables: Readonly<Record<string, unknown>>): Promise<void> {
+    const { signer, logger } = this.options;
+    let identityToken: string;
     try {
-      const { data, errors } = await executor.execute(event);
+      identityToken = await signer.sign(identity, primary.serviceName);
+    } catch (error) {
+      shared.end("upstream_failed", [new GraphQLError("could not sign the identity token", { originalError: asError(error) })]);
+      return;
+    }
+    if (shared.isClosed) return;
+    shared.attachUpstream(
+      this.upstream.subscribe(
+        primary.serviceName,
+        { query: primary.operation, operationName: primary.operationName, variables: variablesFor(primary.variableUsages, variables), identity: identityToken, requestId: shared.id },
+        {
+          event: (event) => shared.push(event),
+          fail: (failure: UpstreamFailure) => shared.end("upstream_failed", failure.kind === "errors" ? failure.errors.map(fromUpstream) : undefined),
+          complete: () => shared.end("upstream_complete"),
+        },
+      ),
+    );
+    logger.debug({ shared: shared.id, subgraph: primary.serviceName }, "upstream subscription opened");
+  }
+
+  /**
+   * One event's result for every member of a shared subscription, masked once. Its fetches
+   * run as the shared identity under a request id of the event's own, which internal
+   * errors carry: that id is the one the subgraphs logged the event's fetches under.
+   */
+  private async executeEvent(executor: EventExecutor, event: UpstreamEvent, identity: Identity): Promise<ExecutionResult> {
+    const requestId = uuidv7();
+    try {
+      const { data, errors } = await executor.execute(event, { requestId, identity });
       return { data: data ?? null, ...(errors && errors.length > 0 ? { errors: this.mask(errors, requestId) } : {}) };
     } catch (error) {
       // The masker logs the original; the client gets INTERNAL_SERVER_ERROR with the request id.

@@ -20,11 +20,23 @@ export const websocketConnections = new Gauge({
   registers: [metricsRegistry],
 });
 
-/** Subscriptions running now, by root field and transport. */
+/** Client subscriptions running now, by root field and transport. */
 export const activeSubscriptions = new Gauge<"field" | "transport">({
   name: "gateway_subscriptions_active",
-  help: "Subscriptions running at the gateway, by root field and transport",
+  help: "Client subscriptions running at the gateway, by root field and transport",
   labelNames: ["field", "transport"],
+  registers: [metricsRegistry],
+});
+
+/**
+ * Upstream subscriptions running now, by root field: one per group of identical client
+ * subscriptions (see `SharedSubscription`), so beside {@link activeSubscriptions} it shows
+ * how many clients each subgraph subscription and each event's execution serves.
+ */
+export const upstreamSubscriptions = new Gauge<"field">({
+  name: "gateway_subscriptions_upstream_active",
+  help: "Subscriptions the gateway holds open at its subgraphs, each shared by every client subscription whose results are identical, by root field",
+  labelNames: ["field"],
   registers: [metricsRegistry],
 });
 

@@ -2,8 +2,18 @@ import type { ExecutionResult, GraphQLError } from "graphql";
 import { BoundedQueue, DONE } from "../../../lib/bounded-queue";
 import { ErrorCode, clientError } from "../../../lib/errors";
 import type { SessionSubscription } from "./client-session";
-import type { UpstreamEvent } from "./event-execution";
 import { deliveredEvents, deliverySeconds, type EndReason } from "./subscription-metrics";
+
+/**
+ * An upstream event on its way to a client: when it arrived from its subgraph, and its
+ * result, executed when first asked for (one execution answers every stream it was pushed to).
+ */
+export interface QueuedEvent {
+  /** `performance.now()` at its arrival from the subgraph. */
+  readonly receivedAt: number;
+  /** The client's result (masked); must not reject. */
+  result(): Promise<ExecutionResult>;
+}
 
 /** Options for {@link SubscriptionStream}. */
 export interface SubscriptionStreamOptions {
@@ -11,8 +21,6 @@ export interface SubscriptionStreamOptions {
   field: string;
   /** Events that may wait for the client; one more calls {@link onOverflow}. */
   maxQueuedEvents: number;
-  /** Turns one upstream event into the client's result (masked); must not reject. */
-  execute(event: UpstreamEvent): Promise<ExecutionResult>;
   /** Turns the errors a subscription ends with into its last result (masked). */
   finalResult(errors: readonly GraphQLError[]): ExecutionResult;
   /** The client has fallen `maxQueuedEvents` behind. */
@@ -21,7 +29,7 @@ export interface SubscriptionStreamOptions {
   onEnd(reason: EndReason): void;
 }
 
-type Pending = { kind: "event"; event: UpstreamEvent; receivedAt: number } | { kind: "final"; result: ExecutionResult };
+type Pending = { kind: "event"; event: QueuedEvent } | { kind: "final"; result: ExecutionResult };
 
 /** The error a subscription ends with, for reasons the client should be told about. */
 function endingErrors(reason: EndReason): readonly GraphQLError[] | undefined {
@@ -46,10 +54,12 @@ function preempts(reason: EndReason): boolean {
 }
 
 /**
- * One subscription's results, in order: upstream events wait in a bounded queue and are
- * executed one at a time as the transport asks for the next, so event N+1 is not executed
- * before event N is written out. When the queue is full the client is not keeping up, and
- * the stream says so instead of growing.
+ * One client subscription's results, in order: upstream events wait in a bounded queue and
+ * their results are asked for one at a time as the transport asks for the next, so this
+ * client's event N+1 is not asked for before its event N is written out. The execution
+ * behind a result may be shared with other clients' streams (see `SharedSubscription`); the
+ * queue, the order, the slow-consumer drop and the ending are this stream's alone. When the
+ * queue is full the client is not keeping up, and the stream says so instead of growing.
  *
  * A hand-written iterator, not an async generator: a generator's `return()` waits until the
  * generator next yields, which a subscription waiting for its next event may never do, and
@@ -78,9 +88,9 @@ export class SubscriptionStream implements AsyncIterableIterator<ExecutionResult
   }
 
   /** Takes an event from the owning subgraph. */
-  push(event: UpstreamEvent): void {
+  push(event: QueuedEvent): void {
     if (this.endedFor) return;
-    if (!this.queue.push({ kind: "event", event, receivedAt: performance.now() })) this.options.onOverflow();
+    if (!this.queue.push({ kind: "event", event })) this.options.onOverflow();
   }
 
   /**
@@ -109,10 +119,10 @@ export class SubscriptionStream implements AsyncIterableIterator<ExecutionResult
       if (taken.done) return DONE;
       const pending = taken.value;
       if (pending.kind === "final") return { done: false, value: pending.result };
-      const result = await this.options.execute(pending.event);
+      const result = await pending.event.result();
       // Ended while the event executed: what ended it comes first, and the event is dropped.
       if (this.preempted) continue;
-      this.handedOutAt = pending.receivedAt;
+      this.handedOutAt = pending.event.receivedAt;
       return { done: false, value: result };
     }
   }

@@ -1,0 +1,54 @@
+import { parse } from "graphql";
+import type { SignalEntity } from "./signals-subgraph";
+import { startTestSubgraph, type TestSubgraph, type TestSubgraphContext } from "./test-subgraph";
+
+/** The entity the signals point at when `profiles` owns it. */
+export const SUBJECT: SignalEntity = { type: "Subject", field: "subject" };
+
+/** The profiles subgraph's SDL: it owns `Subject`, which signals point at. */
+export const PROFILES_SDL = parse(`
+  extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key"])
+
+  type Query {
+    subject(id: ID!): Subject
+  }
+
+  type Subject @key(fields: "id") {
+    id: ID!
+    name: String!
+    "The tenant of the identity the gateway sent: proves entity fetches run as the subscriber."
+    owner: String!
+  }
+`);
+
+/** The profiles subgraph: a stub owner of `Subject`, counting what it is asked for. */
+export interface ProfilesSubgraph extends TestSubgraph {
+  /** Subjects resolved so far for `tenant`'s callers: one per event execution that fetched one. */
+  resolvedFor(tenant: string): number;
+}
+
+/**
+ * Starts the profiles subgraph: every `Subject` exists, named after its id, and its `owner`
+ * is the tenant of the identity that asked, so a test sees as whom each fetch ran.
+ */
+export async function startProfilesSubgraph(options: { identityPublicKey: string }): Promise<ProfilesSubgraph> {
+  const resolved = new Map<string, number>();
+  const subgraph = await startTestSubgraph({
+    name: "profiles",
+    identityPublicKey: options.identityPublicKey,
+    typeDefs: PROFILES_SDL,
+    resolvers: {
+      Query: { subject: (_: unknown, args: { id: string }) => ({ id: args.id }) },
+      Subject: {
+        __resolveReference: (reference: { id: string }, context: TestSubgraphContext) => {
+          const { tenant } = context.identity;
+          resolved.set(tenant, (resolved.get(tenant) ?? 0) + 1);
+          return { id: reference.id };
+        },
+        name: (subject: { id: string }) => `subject ${subject.id}`,
+        owner: (_subject: unknown, _args: unknown, context: TestSubgraphContext) => context.identity.tenant,
+      },
+    },
+  });
+  return Object.assign(subgraph, { resolvedFor: (tenant: string) => resolved.get(tenant) ?? 0 });
+}
