@@ -11,6 +11,7 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY lib ./lib
 COPY gateway ./gateway
 COPY subgraphs ./subgraphs
+COPY bridge ./bridge
 COPY scripts ./scripts
 RUN npm run build && npm prune --omit=dev
 

@@ -30,6 +30,8 @@ export const ErrorCode = {
   SUBSCRIPTION_SCHEMA_RELOAD: "SUBSCRIPTION_SCHEMA_RELOAD",
   /** A subscription ended because the subgraph serving it failed or went away: subscribe again. */
   SUBSCRIPTION_UPSTREAM_FAILED: "SUBSCRIPTION_UPSTREAM_FAILED",
+  /** A dependency (the database) is unreachable: send the same request again later (see `Retry-After`). */
+  TEMPORARILY_UNAVAILABLE: "TEMPORARILY_UNAVAILABLE",
   INTERNAL_SERVER_ERROR: "INTERNAL_SERVER_ERROR",
 } as const;
 

@@ -6,6 +6,10 @@ import type { DevSecrets } from "../lib/dev-secrets";
 import type { Logger } from "../lib/logger";
 import type { AnalyticsSubgraphConfig } from "../subgraphs/analytics/src/index";
 import type { BillingSubgraphConfig } from "../subgraphs/billing/src/index";
+import { readGhlWebhookConfig, type GhlWebhookConfig } from "../bridge/src/config";
+import type { BridgeConfig } from "../bridge/src/index";
+import type { GatewayCredentials } from "../bridge/src/processing/gateway-client";
+import { inboxProcessing } from "../bridge/src/processing/inbox-processing";
 import type { AnthropicConfig, IntelligenceSubgraphConfig } from "../subgraphs/intelligence/src/index";
 import type { LeadsSubgraphConfig } from "../subgraphs/leads/src/index";
 import { deriveAppUrl } from "./platform-database";
@@ -51,6 +55,14 @@ export interface PlatformConfig {
   billingPeriodCloseIntervalMs: number;
   /** `GATEWAY_RATE_LIMIT_UNPROVISIONED_RPM`, `GATEWAY_ENTITLEMENTS_TTL_MS`, `GATEWAY_RATE_LIMIT_MAX_TENANTS`. */
   rateLimit: GatewayRateLimit;
+  /** `BRIDGE_PORT`: the GHL webhook bridge. */
+  bridgePort: number;
+  /** `GATEWAY_URL`: where the bridge's workers call the gateway. */
+  gatewayUrl: string;
+  /** `BRIDGE_API_KEY`: the bridge's gateway credential (a `tenants:any accounts:manage` API key). */
+  bridgeApiKey: string | undefined;
+  /** `GHL_WEBHOOK_PUBLIC_KEYS`, `GHL_LEGACY_*`, `GHL_WEBHOOK_MAX_AGE_MS`, `GHL_WORKFLOW_SECRETS`. */
+  ghlWebhooks: GhlWebhookConfig;
   /** `INTELLIGENCE_CACHE_TTL_MS`: how long cached scores and matches may ignore listing changes. */
   intelligenceCacheTtlMs: number;
   /** `ANTHROPIC_API_KEY` and friends: message analysis through Anthropic; local rules when unset. */
@@ -183,6 +195,10 @@ export function readPlatformConfig(env: Env = process.env): PlatformConfig {
     intelligenceCacheTtlMs: envInt(env, "INTELLIGENCE_CACHE_TTL_MS", 300_000),
     analyticsPort,
     analyticsUrl: httpUrl(env, "ANALYTICS_URL") ?? `http://${dialHost(host)}:${analyticsPort}/graphql`,
+    bridgePort: envPort(env, "BRIDGE_PORT", 4010),
+    gatewayUrl: httpUrl(env, "GATEWAY_URL") ?? `http://${dialHost(host)}:${envPort(env, "GATEWAY_PORT", 4000)}/graphql`,
+    bridgeApiKey: envString(env, "BRIDGE_API_KEY"),
+    ghlWebhooks: readGhlWebhookConfig(env),
     billingPort,
     billingUrl: httpUrl(env, "BILLING_URL") ?? `http://${dialHost(host)}:${billingPort}/graphql`,
     billingPeriodCloseIntervalMs: envInt(env, "BILLING_PERIOD_CLOSE_INTERVAL_MS", 3_600_000),
@@ -321,6 +337,21 @@ export function billingSubgraphConfig(config: PlatformConfig, databaseUrl: strin
     identityPublicKey: required(config.identityPublicKey, "IDENTITY_PUBLIC_KEY", "subgraphs verify the gateway's identity tokens with it"),
     periodCloseIntervalMs: config.billingPeriodCloseIntervalMs,
     logger,
+  };
+}
+
+/**
+ * The bridge's settings: intake plus the inbox workers, calling the gateway at `gatewayUrl`
+ * as `credentials` (`BRIDGE_API_KEY`, or a dev service token from `npm start`).
+ */
+export function bridgeConfig(config: PlatformConfig, databaseUrl: string, gatewayUrl: string, credentials: GatewayCredentials, logger: Logger): BridgeConfig {
+  return {
+    ...config.ghlWebhooks,
+    port: config.bridgePort,
+    host: config.host,
+    databaseUrl,
+    logger,
+    processing: inboxProcessing({ databaseUrl, gatewayUrl, credentials, logger }),
   };
 }
 

@@ -1,3 +1,4 @@
+import { bridgeMigrations } from "../bridge/migrations/index";
 import { gatewayMigrations } from "../gateway/migrations/index";
 import { ConfigError } from "../lib/config";
 import { createDatabase } from "../lib/db/database";
@@ -10,7 +11,7 @@ import { leadsMigrations } from "../subgraphs/leads/migrations/index";
 
 /** Every service's migrations, in the order they must be applied (the shared log first). */
 export function allMigrationSets(appRole: string): MigrationSet[] {
-  return [eventsMigrations(appRole), leadsMigrations(appRole), intelligenceMigrations(appRole), analyticsMigrations(appRole), billingMigrations(appRole), gatewayMigrations(appRole)];
+  return [eventsMigrations(appRole), leadsMigrations(appRole), intelligenceMigrations(appRole), analyticsMigrations(appRole), billingMigrations(appRole), gatewayMigrations(appRole), bridgeMigrations(appRole)];
 }
 
 /** What {@link preparePlatformDatabase} needs. */

@@ -6,10 +6,12 @@ import { createLogger, type Logger } from "../lib/logger";
 import { createLeadsSubgraph } from "../subgraphs/leads/src/index";
 import { createAnalyticsSubgraph } from "../subgraphs/analytics/src/index";
 import { createBillingSubgraph } from "../subgraphs/billing/src/index";
+import { createBridge } from "../bridge/src/index";
 import { createIntelligenceSubgraph } from "../subgraphs/intelligence/src/index";
 import {
   analyticsSubgraphConfig,
   billingSubgraphConfig,
+  bridgeConfig,
   appDatabaseUrl,
   configuredSubgraphUrls,
   gatewayConfig,
@@ -23,12 +25,12 @@ import { reloadSupergraphOnHangup } from "./supergraph-reload";
 import { preparePlatformDatabase } from "./platform-database";
 
 /**
- * `node dist/scripts/serve.js <gateway|leads|intelligence|analytics|billing|migrate>`: one piece of the platform per
+ * `node dist/scripts/serve.js <gateway|leads|intelligence|analytics|billing|bridge|migrate>`: one piece of the platform per
  * process, as containers run it. Production rules always: no embedded Postgres and no dev
  * secrets; each piece demands exactly the settings it needs.
  */
 
-const SERVICES = ["gateway", "leads", "intelligence", "analytics", "billing", "migrate"] as const;
+const SERVICES = ["gateway", "leads", "intelligence", "analytics", "billing", "bridge", "migrate"] as const;
 type Service = (typeof SERVICES)[number];
 
 function isService(value: string | undefined): value is Service {
@@ -48,6 +50,10 @@ async function serve(service: Exclude<Service, "migrate">, config: PlatformConfi
   if (service === "intelligence") return createIntelligenceSubgraph(intelligenceSubgraphConfig(config, databaseUrl, logger));
   if (service === "analytics") return createAnalyticsSubgraph(analyticsSubgraphConfig(config, databaseUrl, logger));
   if (service === "billing") return createBillingSubgraph(billingSubgraphConfig(config, databaseUrl, logger));
+  if (service === "bridge") {
+    const apiKey = required(config.bridgeApiKey, "BRIDGE_API_KEY", "the bridge calls the gateway with it (a tenants:any accounts:manage API key)");
+    return createBridge(bridgeConfig(config, databaseUrl, config.gatewayUrl, { apiKey }, logger));
+  }
   const gateway = await createGateway(gatewayConfig(config, { databaseUrl, supergraphSdl: readSupergraphSdl(), subgraphUrls: configuredSubgraphUrls(config), logger }));
   // The process ends when the gateway stops, so the handler needs no removal.
   reloadSupergraphOnHangup(gateway, logger);

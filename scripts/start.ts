@@ -11,11 +11,15 @@ import { createLogger, type Logger } from "../lib/logger";
 
 import { createAnalyticsSubgraph } from "../subgraphs/analytics/src/index";
 import { createBillingSubgraph } from "../subgraphs/billing/src/index";
+import { createBridge } from "../bridge/src/index";
+import type { GatewayCredentials } from "../bridge/src/processing/gateway-client";
+import { SCOPE_ANY_TENANT, SCOPE_MANAGE_ACCOUNTS } from "../lib/auth/roles";
 import { createIntelligenceSubgraph } from "../subgraphs/intelligence/src/index";
 import { createLeadsSubgraph } from "../subgraphs/leads/src/index";
 import {
   analyticsSubgraphConfig,
   billingSubgraphConfig,
+  bridgeConfig,
   assertProductionSecrets,
   gatewayConfig,
   intelligenceSubgraphConfig,
@@ -37,6 +41,8 @@ import { seedDatabase } from "./seed/seed";
  */
 
 const DEMO_TOKEN_TTL_SECONDS = 12 * 3600;
+/** The dev bridge's own service token outlives any dev session. */
+const DEV_BRIDGE_TOKEN_TTL_SECONDS = 30 * 24 * 3600;
 const SAMPLE_QUERY =
   "{ leads(first: 5) { totalCount nodes { fullName status score { value tier } propertyMatches(first: 2) { nodes { score property { address price } } } } pageInfo { hasNextPage endCursor } } }";
 
@@ -54,13 +60,31 @@ function describeDatabase(url: string): string {
   return `${hostname}:${port || "5432"}${pathname}`;
 }
 
-async function banner(config: PlatformConfig, gatewayUrl: string, subgraphUrls: Record<string, string>, database: string): Promise<string> {
+/**
+ * The bridge's gateway credential: `BRIDGE_API_KEY`, or in development a service token signed
+ * with the dev JWT secret (`tenants:any accounts:manage`), so `npm start` needs no key made by hand.
+ */
+async function bridgeCredentials(config: PlatformConfig): Promise<GatewayCredentials> {
+  if (config.bridgeApiKey !== undefined) return { apiKey: config.bridgeApiKey };
+  if (config.production || config.jwtSecret === undefined) {
+    throw new ConfigError("BRIDGE_API_KEY is required: the bridge calls the gateway with it (npm run apikey -- create --scope \"tenants:any accounts:manage\" ...)");
+  }
+  const token = await signUserToken(
+    config.jwtSecret,
+    { sub: "bridge", tenant: "bridge", role: Role.ADMIN, scopes: [SCOPE_ANY_TENANT, SCOPE_MANAGE_ACCOUNTS] },
+    { issuer: config.jwtIssuer, audience: config.jwtAudience, ttlSeconds: DEV_BRIDGE_TOKEN_TTL_SECONDS },
+  );
+  return { bearer: token };
+}
+
+async function banner(config: PlatformConfig, gatewayUrl: string, subgraphUrls: Record<string, string>, bridgeUrl: string, database: string): Promise<string> {
   const base = new URL(gatewayUrl).origin;
   const lines = [
     "",
     "EnterpriseHub Graph is running",
     `  gateway       ${gatewayUrl}   (${base}/health  ${base}/ready  ${base}/metrics)`,
     ...Object.entries(subgraphUrls).map(([name, url]) => `  ${name.padEnd(13)} ${url}   (accepts only gateway-signed identity tokens)`),
+    `  bridge        ${bridgeUrl}/webhooks/ghl   (signed GHL webhooks)`,
     `  postgres      ${database}`,
     `  analyzer      ${config.anthropic ? `Anthropic (${config.anthropic.model}), local rules as fallback` : "local rules (set ANTHROPIC_API_KEY for Anthropic)"}`,
     "",
@@ -203,7 +227,10 @@ async function main(): Promise<void> {
       },
     });
     checkpoint();
-    process.stdout.write(await banner(config, gateway.url, subgraphUrls, database));
+    const bridge = await createBridge(bridgeConfig(config, appUrl, gateway.url, await bridgeCredentials(config), serviceLogger("bridge")));
+    started.push({ name: "bridge", stop: bridge.stop });
+    checkpoint();
+    process.stdout.write(await banner(config, gateway.url, subgraphUrls, bridge.url, database));
   }
 
   function shutdown(code: number, startup: Promise<void>): void {

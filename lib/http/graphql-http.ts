@@ -1,12 +1,14 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { HeaderMap, type ApolloServer, type BaseContext } from "@apollo/server";
+import { Histogram } from "prom-client";
 import { ErrorCode } from "../errors";
-import { uuidv7 } from "../ids";
 import { withQueryCounter } from "../db/query-counter";
-import { Counter, Histogram } from "prom-client";
 import { metricsRegistry } from "../metrics";
 import type { Logger } from "../logger";
+import { BodyTooLarge, readBody, sendError, startHttpServer, type RunningServer } from "./http-server";
+
+// Every service's factory returns this; most import it from here, next to the GraphQL bootstrap.
+export type { RunningServer } from "./http-server";
 
 /** Per-request facts handed to the context factory. */
 export interface HttpRequestInfo {
@@ -49,28 +51,6 @@ export interface GraphQLHttpServerOptions<TContext extends BaseContext> {
   routes?(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<boolean>;
 }
 
-/** A running HTTP server. */
-export interface RunningServer {
-  url: string;
-  port: number;
-  stop(): Promise<void>;
-}
-
-const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
-/** How long `stop()` lets in-flight requests finish before cutting their connections. */
-const STOP_GRACE_MS = 10_000;
-
-/** Thrown by {@link readBody} when a body is over its limit; the rest of it is left unread. */
-export class BodyTooLarge extends Error {
-  override readonly name = "BodyTooLarge";
-}
-
-const connections = new Counter({
-  name: "hub_http_connections_total",
-  help: "TCP connections accepted (low relative to requests when callers keep connections alive)",
-  labelNames: ["server"],
-  registers: [metricsRegistry],
-});
 const requestSeconds = new Histogram({
   name: "hub_graphql_request_duration_seconds",
   help: "GraphQL request duration by operation",
@@ -78,30 +58,6 @@ const requestSeconds = new Histogram({
   buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
   registers: [metricsRegistry],
 });
-
-function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { "content-type": "application/json; charset=utf-8", ...headers });
-  res.end(JSON.stringify(body));
-}
-
-function sendError(res: ServerResponse, status: number, code: ErrorCode, message: string, requestId: string): void {
-  sendJson(res, status, { errors: [{ message, extensions: { code, requestId } }] }, { "x-request-id": requestId });
-}
-
-/** Reads a request body as UTF-8, refusing ({@link BodyTooLarge}) one over `limit` bytes before reading it all. */
-export async function readBody(req: IncomingMessage, limit: number): Promise<string> {
-  const declared = Number(req.headers["content-length"] ?? 0);
-  if (declared > limit) throw new BodyTooLarge();
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const buf = chunk as Buffer;
-    size += buf.length;
-    if (size > limit) throw new BodyTooLarge();
-    chunks.push(buf);
-  }
-  return Buffer.concat(chunks).toString("utf8");
-}
 
 const MAX_OPERATION_LABELS = 200;
 const operationLabels = new Set<string>();
@@ -127,11 +83,10 @@ function operationNameOf(body: unknown, search: string): string | null {
 }
 
 /**
- * The one HTTP bootstrap for every service: `POST`/`GET /graphql` through Apollo Server
- * (GraphQL-over-HTTP), plus `GET /health`, `GET /ready` and `GET /metrics`. Bodies are
- * size-limited before parsing; every request gets an id (a valid incoming
- * `x-request-id` is kept so one id crosses service boundaries) and its SQL statements
- * are counted.
+ * The HTTP bootstrap of every GraphQL service: `POST`/`GET /graphql` through Apollo Server
+ * (GraphQL-over-HTTP) on top of {@link startHttpServer} (request ids, `GET /health`,
+ * `GET /ready`, `GET /metrics`, graceful stop). Bodies are size-limited before parsing and
+ * every request's SQL statements are counted.
  */
 export async function startGraphQLHttpServer<TContext extends BaseContext>(
   options: GraphQLHttpServerOptions<TContext>,
@@ -191,69 +146,25 @@ export async function startGraphQLHttpServer<TContext extends BaseContext>(
     options.onRequest?.(stats);
   }
 
-  let stopping = false;
-  /** Responses not yet sent: told to close their connection when the server stops. */
-  const inFlight = new Set<ServerResponse>();
-
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    // While stopping, every response closes its connection: a client that keeps a connection
-    // busy would otherwise hold the server open until its keep-alive timeout.
-    if (stopping) res.setHeader("connection", "close");
-    inFlight.add(res);
-    res.on("close", () => inFlight.delete(res));
-    const incomingId = req.headers["x-request-id"];
-    const requestId = typeof incomingId === "string" && REQUEST_ID.test(incomingId) ? incomingId : uuidv7();
-    const url = new URL(req.url ?? "/", "http://localhost");
-    try {
-      if (options.routes && (await options.routes(req, res, requestId))) return;
-      switch (url.pathname) {
-        case "/graphql":
-          return await handleGraphQL(req, res, requestId, url.search);
-        case "/health":
-          return sendJson(res, 200, { status: "ok" });
-        case "/ready":
-          try {
-            await options.ready();
-            return sendJson(res, 200, { status: "ready" });
-          } catch (error) {
-            logger.warn({ err: error }, "not ready");
-            return sendJson(res, 503, { status: "unavailable" });
-          }
-        case "/metrics":
-          res.writeHead(200, { "content-type": metricsRegistry.contentType });
-          return void res.end(await metricsRegistry.metrics());
-        default:
-          return sendError(res, 404, ErrorCode.NOT_FOUND, "no such route", requestId);
-      }
-    } catch (error) {
-      logger.error({ err: error, requestId }, "request failed");
-      if (!res.headersSent) sendError(res, 500, ErrorCode.INTERNAL_SERVER_ERROR, "Internal server error", requestId);
-      else res.destroy();
-    }
-  }
-
-  const server = createServer((req, res) => void handle(req, res));
-  server.keepAliveTimeout = 65_000;
-  server.on("connection", () => connections.inc({ server: options.name }));
-  options.configure?.(server);
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port, options.host ?? "127.0.0.1", () => resolve());
+  const server = await startHttpServer({
+    name: options.name,
+    port: options.port,
+    ...(options.host ? { host: options.host } : {}),
+    urlPath: "/graphql",
+    ready: options.ready,
+    logger,
+    ...(options.configure ? { configure: options.configure } : {}),
+    async routes(req, res, requestId, url) {
+      if (options.routes && (await options.routes(req, res, requestId))) return true;
+      if (url.pathname !== "/graphql") return false;
+      await handleGraphQL(req, res, requestId, url.search);
+      return true;
+    },
   });
-  const { port } = server.address() as AddressInfo;
-  const host = options.host && options.host !== "0.0.0.0" && options.host !== "::" ? options.host : "127.0.0.1";
   return {
-    url: `http://${host}:${port}/graphql`,
-    port,
+    ...server,
     async stop() {
-      stopping = true;
-      for (const res of inFlight) if (!res.headersSent) res.setHeader("connection", "close");
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-        // In-flight requests get this long to finish; then their connections are cut.
-        setTimeout(() => server.closeAllConnections(), STOP_GRACE_MS).unref();
-      });
+      await server.stop();
       await apollo.stop();
     },
   };

@@ -3,7 +3,7 @@ import { HeaderMap } from "@apollo/server";
 import { GraphQLError } from "graphql";
 import { createHandler, type Response as SseResponse } from "graphql-sse";
 import { ErrorCode, clientError } from "../../../lib/errors";
-import { BodyTooLarge, readBody } from "../../../lib/http/graphql-http";
+import { BodyTooLarge, readBody } from "../../../lib/http/http-server";
 import type { Logger } from "../../../lib/logger";
 import { credentialsFrom } from "../auth/authenticate";
 import type { GatewaySubscriptions } from "../config";

@@ -21,6 +21,8 @@ export interface LeadTable {
   bedrooms_min: number | null;
   assigned_to: string | null;
   do_not_contact: boolean;
+  /** Value of the lead's GHL opportunity, whole dollars like the budgets; optional on insert. */
+  deal_value: ColumnType<number | null, number | null | undefined, number | null>;
   version: Generated<number>;
   created_at: ColumnType<Date, Date | undefined, never>;
   updated_at: ColumnType<Date, Date | undefined, Date>;
@@ -37,13 +39,26 @@ export interface NoteTable {
   lead_id: string;
   body: string;
   author: string;
+  /** The GHL note this mirrors (synced notes only); optional on insert. */
+  ghl_note_id: ColumnType<string | null, string | null | undefined, never>;
   created_at: ColumnType<Date, Date | undefined, never>;
+}
+
+/** `leads.messages`: which GHL messages were recorded for a lead (bodies live in the events log). */
+export interface MessageTable {
+  tenant_id: string;
+  message_id: string;
+  lead_id: string;
+  direction: string;
+  channel: string;
+  recorded_at: ColumnType<Date, Date | undefined, never>;
 }
 
 /** The tables the leads subgraph owns, as Kysely sees them. */
 export interface LeadsDatabase {
   "leads.leads": LeadTable;
   "leads.notes": NoteTable;
+  "leads.messages": MessageTable;
 }
 
 /** A lead row as read. */

@@ -49,6 +49,9 @@ export class LeadChangesInput {
 
   @Field(() => Boolean, { nullable: true })
   doNotContact?: boolean | null;
+
+  @Field(() => Int, { nullable: true, description: "Value of the deal, whole dollars like the budgets." })
+  dealValue?: number | null;
 }
 
 /** Input of `createLead`. */
@@ -76,6 +79,62 @@ export class UpdateLeadInput extends LeadChangesInput {
 export class UpsertLeadFromGhlInput extends LeadChangesInput {
   @Field(() => String)
   ghlContactId!: string;
+}
+
+/** Input of `deleteLeadByGhlContact`. */
+@InputType({ description: "The GHL contact whose mirrored lead to delete." })
+export class DeleteLeadByGhlContactInput {
+  @Field(() => String)
+  ghlContactId!: string;
+}
+
+/** Input of `changeLeadStatusByGhlContact`. */
+@InputType({ description: "A pipeline move of the lead mirroring a GHL contact." })
+export class ChangeLeadStatusByGhlContactInput {
+  @Field(() => String)
+  ghlContactId!: string;
+
+  @Field(() => LeadStatus)
+  status!: LeadStatus;
+}
+
+/** Whether a message came from the lead or went to it. */
+export enum MessageDirection {
+  INBOUND = "INBOUND",
+  OUTBOUND = "OUTBOUND",
+}
+registerEnumType(MessageDirection, { name: "MessageDirection" });
+
+/** Input of `recordLeadMessage`. */
+@InputType({ description: "A message exchanged with the lead mirroring a GHL contact." })
+export class RecordLeadMessageInput {
+  @Field(() => String)
+  ghlContactId!: string;
+
+  @Field(() => String, { description: "Unique per tenant: recording the same message again changes nothing." })
+  messageId!: string;
+
+  @Field(() => MessageDirection)
+  direction!: MessageDirection;
+
+  @Field(() => String, { description: "SMS, EMAIL, CALL, VOICEMAIL, WHATSAPP, ... (free text; unknown ones read as OTHER)." })
+  channel!: string;
+
+  @Field(() => String, { description: "The text; empty for calls without a transcript." })
+  body!: string;
+}
+
+/** Input of `addLeadNoteFromGhl`. */
+@InputType({ description: "A GHL note on the contact a lead mirrors." })
+export class AddLeadNoteFromGhlInput {
+  @Field(() => String)
+  ghlContactId!: string;
+
+  @Field(() => String, { description: "The GHL note id: adding the same note again changes nothing." })
+  ghlNoteId!: string;
+
+  @Field()
+  body!: string;
 }
 
 /** Input of `changeLeadStatus`. */

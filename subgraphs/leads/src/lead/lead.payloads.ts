@@ -42,3 +42,16 @@ export class DeleteLeadPayload {
   @Field(() => [UserError])
   userErrors!: UserError[];
 }
+
+/** Result of `recordLeadMessage`. */
+@ObjectType()
+export class RecordLeadMessagePayload {
+  @Field(() => Lead, { nullable: true })
+  lead!: Lead | null;
+
+  @Field({ description: "False when this message had been recorded before: recording it again changes nothing." })
+  recorded!: boolean;
+
+  @Field(() => [UserError])
+  userErrors!: UserError[];
+}

@@ -2,7 +2,7 @@ import { sql, type Insertable, type Kysely, type Updateable } from "kysely";
 import { beyond, orderBy, readsDescending, type KeysetOrder } from "../../../../lib/db/keyset";
 import type { PageResult } from "../../../../lib/pagination/connection";
 import type { PageRequest } from "../../../../lib/pagination/page-request";
-import type { LeadRow, LeadTable, LeadsDatabase } from "../database";
+import type { LeadRow, LeadTable, LeadsDatabase, MessageTable } from "../database";
 
 /** A lead row plus its sort value as Postgres renders it (full precision, for cursors). */
 export type SortedLeadRow = LeadRow & { sort_value: string };
@@ -113,4 +113,14 @@ export function updateLead(db: Db, tenantId: string, id: string, changes: Update
 export async function deleteLead(db: Db, tenantId: string, id: string): Promise<boolean> {
   const result = await db.deleteFrom("leads.leads").where("tenant_id", "=", tenantId).where("id", "=", id).executeTakeFirst();
   return result.numDeletedRows > 0n;
+}
+
+/** Records that a message was seen; false (and nothing written) when it was recorded before. */
+export async function insertMessage(db: Db, row: Insertable<MessageTable>): Promise<boolean> {
+  const result = await db
+    .insertInto("leads.messages")
+    .values(row)
+    .onConflict((oc) => oc.columns(["tenant_id", "message_id"]).doNothing())
+    .executeTakeFirst();
+  return (result.numInsertedOrUpdatedRows ?? 0n) > 0n;
 }

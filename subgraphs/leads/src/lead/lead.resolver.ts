@@ -1,5 +1,5 @@
 import { Arg, Args, ArgsType, Authorized, Ctx, Field, FieldResolver, ID, Mutation, Query, Resolver, Root } from "type-graphql";
-import { Role } from "../../../../lib/auth/roles";
+import { Role, SCOPE_ANY_TENANT } from "../../../../lib/auth/roles";
 import { ErrorCode, clientError } from "../../../../lib/errors";
 import { isUuid } from "../../../../lib/ids";
 import { referenceId } from "../../../../lib/server/federated-schema";
@@ -10,16 +10,20 @@ import { toPageRequest } from "../../../../lib/pagination/page-request";
 import type { LeadsContext } from "../context";
 import { NoteConnection, type Note } from "../note/note.type";
 import {
+  AddLeadNoteFromGhlInput,
   AddLeadNoteInput,
+  ChangeLeadStatusByGhlContactInput,
   ChangeLeadStatusInput,
   CreateLeadInput,
+  DeleteLeadByGhlContactInput,
   DeleteLeadInput,
+  RecordLeadMessageInput,
   LeadFilter,
   LeadOrder,
   UpdateLeadInput,
   UpsertLeadFromGhlInput,
 } from "./lead.inputs";
-import { AddLeadNotePayload, DeleteLeadPayload, LeadPayload, UpsertLeadFromGhlPayload } from "./lead.payloads";
+import { AddLeadNotePayload, DeleteLeadPayload, LeadPayload, RecordLeadMessagePayload, UpsertLeadFromGhlPayload } from "./lead.payloads";
 import * as service from "./lead.service";
 import { Lead, LeadConnection } from "./lead.type";
 
@@ -88,6 +92,33 @@ export class LeadResolver {
   @Mutation(() => UpsertLeadFromGhlPayload, { description: "Creates or updates the lead mirroring a GHL contact; idempotent." })
   upsertLeadFromGhl(@Arg("input") input: UpsertLeadFromGhlInput, @Ctx() ctx: LeadsContext): Promise<UpsertLeadFromGhlPayload> {
     return service.upsertLeadFromGhl(ctx.db, ctx.identity, input);
+  }
+
+  // The GHL mirror mutations below name the lead by its GHL contact, as the webhook bridge
+  // (a `tenants:any` service caller) knows no lead ids; a tenant's ADMIN may use them too.
+
+  @Authorized(Role.ADMIN, SCOPE_ANY_TENANT)
+  @Mutation(() => DeleteLeadPayload, { description: "Deletes the lead mirroring a GHL contact; deleting one already gone succeeds with a null id." })
+  deleteLeadByGhlContact(@Arg("input") input: DeleteLeadByGhlContactInput, @Ctx() ctx: LeadsContext): Promise<DeleteLeadPayload> {
+    return service.deleteLeadByGhlContact(ctx.db, ctx.identity, input.ghlContactId);
+  }
+
+  @Authorized(Role.ADMIN, SCOPE_ANY_TENANT)
+  @Mutation(() => LeadPayload, { description: "Moves the lead mirroring a GHL contact along the pipeline; illegal moves are user errors." })
+  changeLeadStatusByGhlContact(@Arg("input") input: ChangeLeadStatusByGhlContactInput, @Ctx() ctx: LeadsContext): Promise<LeadPayload> {
+    return service.changeLeadStatusByGhlContact(ctx.db, ctx.identity, input.ghlContactId, input.status);
+  }
+
+  @Authorized(Role.ADMIN, SCOPE_ANY_TENANT)
+  @Mutation(() => RecordLeadMessagePayload, { description: "Records a message exchanged with the lead mirroring a GHL contact; idempotent per messageId." })
+  recordLeadMessage(@Arg("input") input: RecordLeadMessageInput, @Ctx() ctx: LeadsContext): Promise<RecordLeadMessagePayload> {
+    return service.recordLeadMessage(ctx.db, ctx.identity, input);
+  }
+
+  @Authorized(Role.ADMIN, SCOPE_ANY_TENANT)
+  @Mutation(() => AddLeadNotePayload, { description: "Adds a GHL note to the lead mirroring its contact; idempotent per ghlNoteId." })
+  addLeadNoteFromGhl(@Arg("input") input: AddLeadNoteFromGhlInput, @Ctx() ctx: LeadsContext): Promise<AddLeadNotePayload> {
+    return service.addLeadNoteFromGhl(ctx.db, ctx.identity, input);
   }
 }
 

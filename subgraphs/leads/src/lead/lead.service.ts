@@ -10,7 +10,8 @@ import { mapConnection, toConnection, type Connection } from "../../../../lib/pa
 import { isTimestampSortValue } from "../../../../lib/pagination/cursor";
 import { queryKeyOf, toPageRequest, type ConnectionArguments } from "../../../../lib/pagination/page-request";
 import type { LeadRow, LeadTable, LeadsDatabase, NoteRow } from "../database";
-import { insertNote } from "../note/note.repository";
+import { z } from "zod";
+import { findGhlNote, insertGhlNote, insertNote } from "../note/note.repository";
 import type { Note } from "../note/note.type";
 import { BuyingTimeline, FinancingStatus, LeadSource, LeadStatus, type PropertyType } from "./lead.enums";
 import type { CreateLeadInput, LeadChangesInput, LeadFilter, LeadOrder, UpdateLeadInput, UpsertLeadFromGhlInput } from "./lead.inputs";
@@ -53,6 +54,7 @@ export function toLead(row: LeadRow): Lead {
     bedroomsMin: row.bedrooms_min,
     assignedTo: row.assigned_to,
     doNotContact: row.do_not_contact,
+    dealValue: row.deal_value,
     version: row.version,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
@@ -86,6 +88,7 @@ const COLUMN: Record<keyof LeadChanges, keyof LeadTable> = {
   bedroomsMin: "bedrooms_min",
   assignedTo: "assigned_to",
   doNotContact: "do_not_contact",
+  dealValue: "deal_value",
 };
 
 /** The columns that actually change, and the names of the fields behind them. */
@@ -185,6 +188,7 @@ async function insertNew(trx: Db, tenantId: string, changes: LeadChanges, ghlCon
     bedrooms_min: changes.bedroomsMin ?? null,
     assigned_to: changes.assignedTo ?? null,
     do_not_contact: changes.doNotContact ?? false,
+    deal_value: changes.dealValue ?? null,
   });
   if (row) await appendEvent(trx, PRODUCER, { type: "LeadCreated", tenantId, aggregateId: row.id, payload: { lead: leadSnapshot(row) } });
   return row;
@@ -219,12 +223,19 @@ export async function updateLead(db: Db, identity: Identity, input: UpdateLeadIn
   });
 }
 
+function ghlContactIdError(ghlContactId: string): UserError | null {
+  return /^[A-Za-z0-9_-]{1,64}$/.test(ghlContactId) ? null : userError(UserErrorCode.INVALID_INPUT, "is not a GHL contact id", "ghlContactId");
+}
+
+function noLeadForContact(): UserError {
+  return userError(UserErrorCode.NOT_FOUND, "no lead mirrors this GHL contact", "ghlContactId");
+}
+
 /** Creates or updates the lead mirroring a GHL contact; idempotent per `ghlContactId`. */
 export async function upsertLeadFromGhl(db: Db, identity: Identity, input: UpsertLeadFromGhlInput): Promise<LeadResult & { created: boolean }> {
   const { ghlContactId, ...changes } = input;
-  if (!/^[A-Za-z0-9_-]{1,64}$/.test(ghlContactId)) {
-    return { lead: null, created: false, userErrors: [userError(UserErrorCode.INVALID_INPUT, "is not a GHL contact id", "ghlContactId")] };
-  }
+  const contactError = ghlContactIdError(ghlContactId);
+  if (contactError) return { lead: null, created: false, userErrors: [contactError] };
   const validation = validateLeadChanges(changes);
   if (!validation.ok) return { lead: null, created: false, userErrors: invalidInput(validation.issues) };
   return withTenant(db, identity.tenant, async (trx) => {
@@ -235,6 +246,20 @@ export async function upsertLeadFromGhl(db: Db, identity: Identity, input: Upser
   });
 }
 
+// Moving to the status a lead already has succeeds and changes nothing, so a replayed move is harmless.
+async function moveStatus(trx: Db, tenantId: string, current: LeadRow, status: LeadStatus): Promise<LeadResult> {
+  const from = current.status as LeadStatus;
+  if (from === status) return { lead: toLead(current), userErrors: [] };
+  if (!canTransition(from, status)) {
+    const legal = LEAD_TRANSITIONS[from];
+    const hint = legal.length ? `it can move to ${legal.join(", ")}` : "it is final";
+    return { lead: null, userErrors: [userError(UserErrorCode.ILLEGAL_TRANSITION, `a ${from} lead cannot move to ${status}; ${hint}`, "status")] };
+  }
+  const row = await repo.updateLead(trx, tenantId, current.id, { status });
+  await appendEvent(trx, PRODUCER, { type: "LeadStatusChanged", tenantId, aggregateId: current.id, payload: { from, to: status, version: row.version } });
+  return { lead: toLead(row), userErrors: [] };
+}
+
 /** Moves a lead along the pipeline; an illegal move is a user error naming the legal ones. */
 export async function changeLeadStatus(db: Db, identity: Identity, id: string, status: LeadStatus): Promise<LeadResult> {
   const idError = leadIdError(id);
@@ -242,16 +267,84 @@ export async function changeLeadStatus(db: Db, identity: Identity, id: string, s
   return withTenant(db, identity.tenant, async (trx) => {
     const current = await repo.findLeadForUpdate(trx, identity.tenant, id);
     if (!current) return notFound();
-    const from = current.status as LeadStatus;
-    if (from === status) return { lead: toLead(current), userErrors: [] };
-    if (!canTransition(from, status)) {
-      const legal = LEAD_TRANSITIONS[from];
-      const hint = legal.length ? `it can move to ${legal.join(", ")}` : "it is final";
-      return { lead: null, userErrors: [userError(UserErrorCode.ILLEGAL_TRANSITION, `a ${from} lead cannot move to ${status}; ${hint}`, "status")] };
+    return moveStatus(trx, identity.tenant, current, status);
+  });
+}
+
+/** {@link changeLeadStatus} for the lead mirroring a GHL contact (the bridge knows no lead ids). */
+export async function changeLeadStatusByGhlContact(db: Db, identity: Identity, ghlContactId: string, status: LeadStatus): Promise<LeadResult> {
+  const contactError = ghlContactIdError(ghlContactId);
+  if (contactError) return { lead: null, userErrors: [contactError] };
+  return withTenant(db, identity.tenant, async (trx) => {
+    const current = await repo.findLeadByGhlIdForUpdate(trx, identity.tenant, ghlContactId);
+    if (!current) return { lead: null, userErrors: [noLeadForContact()] };
+    return moveStatus(trx, identity.tenant, current, status);
+  });
+}
+
+/** What `recordLeadMessage` did. */
+export interface RecordMessageResult {
+  lead: Lead | null;
+  /** False when the message had been recorded before (nothing was appended). */
+  recorded: boolean;
+  userErrors: UserError[];
+}
+
+const messageInput = z.object({
+  messageId: z.string().trim().min(1, "must not be empty").max(128, "must be at most 128 characters"),
+  channel: z.string().trim().min(1, "must not be empty").max(32, "must be at most 32 characters"),
+  body: z.string().max(100_000, "must be at most 100,000 characters"),
+});
+
+/**
+ * Records a message exchanged with the lead mirroring a GHL contact and appends
+ * `LeadMessageReceived` (intelligence analyzes the inbound ones). Idempotent per
+ * `messageId`: the ledger row and the event are written together or not at all.
+ */
+export async function recordLeadMessage(
+  db: Db,
+  identity: Identity,
+  input: { ghlContactId: string; messageId: string; direction: "INBOUND" | "OUTBOUND"; channel: string; body: string },
+): Promise<RecordMessageResult> {
+  const contactError = ghlContactIdError(input.ghlContactId);
+  const parsed = messageInput.safeParse(input);
+  const errors = [...(contactError ? [contactError] : []), ...(parsed.success ? [] : invalidInput(parsed.error.issues))];
+  if (errors.length || !parsed.success) return { lead: null, recorded: false, userErrors: errors };
+  const { messageId, body } = parsed.data;
+  const channel = parsed.data.channel.toUpperCase();
+  return withTenant(db, identity.tenant, async (trx) => {
+    const lead = await repo.findLeadByGhlIdForUpdate(trx, identity.tenant, input.ghlContactId);
+    if (!lead) return { lead: null, recorded: false, userErrors: [noLeadForContact()] };
+    const inserted = await repo.insertMessage(trx, { tenant_id: identity.tenant, message_id: messageId, lead_id: lead.id, direction: input.direction, channel });
+    if (inserted) {
+      await appendEvent(trx, PRODUCER, { type: "LeadMessageReceived", tenantId: identity.tenant, aggregateId: lead.id, payload: { messageId, direction: input.direction, channel, body } });
     }
-    const row = await repo.updateLead(trx, identity.tenant, id, { status });
-    await appendEvent(trx, PRODUCER, { type: "LeadStatusChanged", tenantId: identity.tenant, aggregateId: id, payload: { from, to: status, version: row.version } });
-    return { lead: toLead(row), userErrors: [] };
+    return { lead: toLead(lead), recorded: inserted, userErrors: [] };
+  });
+}
+
+/** Adds a GHL note to the lead mirroring its contact; idempotent per GHL note id. */
+export async function addLeadNoteFromGhl(
+  db: Db,
+  identity: Identity,
+  input: { ghlContactId: string; ghlNoteId: string; body: string },
+): Promise<{ note: Note | null; lead: Lead | null; userErrors: UserError[] }> {
+  const contactError = ghlContactIdError(input.ghlContactId);
+  const noteIdError = /^[A-Za-z0-9_-]{1,64}$/.test(input.ghlNoteId) ? null : userError(UserErrorCode.INVALID_INPUT, "is not a GHL note id", "ghlNoteId");
+  const parsed = noteBody.safeParse(input.body);
+  const errors = [contactError, noteIdError].filter((e): e is UserError => e !== null);
+  if (!parsed.success) errors.push(...invalidInput(parsed.error.issues.map((i) => ({ ...i, path: ["body"] }))));
+  if (errors.length || !parsed.success) return { note: null, lead: null, userErrors: errors };
+  return withTenant(db, identity.tenant, async (trx) => {
+    const lead = await repo.findLeadByGhlIdForUpdate(trx, identity.tenant, input.ghlContactId);
+    if (!lead) return { note: null, lead: null, userErrors: [noLeadForContact()] };
+    const inserted = await insertGhlNote(trx, { id: uuidv7(), tenant_id: identity.tenant, lead_id: lead.id, body: parsed.data, author: identity.sub, ghl_note_id: input.ghlNoteId });
+    if (inserted) {
+      await appendEvent(trx, PRODUCER, { type: "LeadNoteAdded", tenantId: identity.tenant, aggregateId: lead.id, payload: { noteId: inserted.id, author: inserted.author } });
+      return { note: toNote(inserted), lead: toLead(lead), userErrors: [] };
+    }
+    const existing = await findGhlNote(trx, identity.tenant, input.ghlNoteId);
+    return { note: existing ? toNote(existing) : null, lead: toLead(lead), userErrors: [] };
   });
 }
 
@@ -267,6 +360,21 @@ export async function addLeadNote(db: Db, identity: Identity, leadId: string, bo
     const note = await insertNote(trx, { id: uuidv7(), tenant_id: identity.tenant, lead_id: leadId, body: parsed.data, author: identity.sub });
     await appendEvent(trx, PRODUCER, { type: "LeadNoteAdded", tenantId: identity.tenant, aggregateId: leadId, payload: { noteId: note.id, author: note.author } });
     return { note: toNote(note), lead: toLead(lead), userErrors: [] };
+  });
+}
+
+/**
+ * Deletes the lead mirroring a GHL contact, if any; appends `LeadDeleted`. Deleting what is
+ * already gone succeeds with a null id, so a replayed delete is harmless.
+ */
+export async function deleteLeadByGhlContact(db: Db, identity: Identity, ghlContactId: string): Promise<{ deletedLeadId: string | null; userErrors: UserError[] }> {
+  const contactError = ghlContactIdError(ghlContactId);
+  if (contactError) return { deletedLeadId: null, userErrors: [contactError] };
+  return withTenant(db, identity.tenant, async (trx) => {
+    const current = await repo.findLeadByGhlIdForUpdate(trx, identity.tenant, ghlContactId);
+    if (!current || !(await repo.deleteLead(trx, identity.tenant, current.id))) return { deletedLeadId: null, userErrors: [] };
+    await appendEvent(trx, PRODUCER, { type: "LeadDeleted", tenantId: identity.tenant, aggregateId: current.id, payload: { ghlContactId } });
+    return { deletedLeadId: current.id, userErrors: [] };
   });
 }
 

@@ -63,6 +63,9 @@ export class Lead {
   @Field({ description: "The lead asked not to be contacted." })
   doNotContact!: boolean;
 
+  @Field(() => Int, { nullable: true, description: "Value of the lead's GHL opportunity, whole dollars like the budgets." })
+  dealValue!: number | null;
+
   @Field(() => Int, { description: "Increments on every change; pass as `expectedVersion` to update safely." })
   version!: number;
 

@@ -23,6 +23,7 @@ const leadChanges = z
     bedroomsMin: z.number().int().min(0, "must not be negative").max(20, "must be at most 20").nullable().optional(),
     assignedTo: name.nullable().optional(),
     doNotContact: z.boolean().optional(),
+    dealValue: dollars.nullable().optional(),
   })
   .strip();
 

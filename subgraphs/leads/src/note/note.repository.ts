@@ -24,3 +24,18 @@ export function listNotesForLeads(
 export function insertNote(db: Kysely<LeadsDatabase>, row: Insertable<NoteTable>): Promise<NoteRow> {
   return db.insertInto("leads.notes").values(row).returningAll().executeTakeFirstOrThrow();
 }
+
+/** Inserts a note synced from GHL; undefined (and nothing written) when that GHL note is already stored. */
+export function insertGhlNote(db: Kysely<LeadsDatabase>, row: Insertable<NoteTable>): Promise<NoteRow | undefined> {
+  return db
+    .insertInto("leads.notes")
+    .values(row)
+    .onConflict((oc) => oc.columns(["tenant_id", "ghl_note_id"]).where("ghl_note_id", "is not", null).doNothing())
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/** The note synced from a GHL note, if stored. */
+export function findGhlNote(db: Kysely<LeadsDatabase>, tenantId: string, ghlNoteId: string): Promise<NoteRow | undefined> {
+  return db.selectFrom("leads.notes").selectAll().where("tenant_id", "=", tenantId).where("ghl_note_id", "=", ghlNoteId).executeTakeFirst();
+}

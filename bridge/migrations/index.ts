@@ -1,0 +1,14 @@
+import type { MigrationSet } from "../../lib/db/migrate";
+import { createInbox } from "./20261201T000100_create_inbox";
+import { addInboxClaims } from "./20261201T010000_inbox_claims";
+
+/** The bridge's migrations, applied into the `bridge` schema. */
+export function bridgeMigrations(appRole: string): MigrationSet {
+  return {
+    schema: "bridge",
+    migrations: {
+      "20261201T000100_create_inbox": createInbox(appRole),
+      "20261201T010000_inbox_claims": addInboxClaims(appRole),
+    },
+  };
+}

@@ -1,0 +1,81 @@
+import { sql } from "kysely";
+import { createDatabase } from "../../lib/db/database";
+import { startHttpServer, type RunningServer } from "../../lib/http/http-server";
+import { createLogger, type Logger } from "../../lib/logger";
+import type { GhlWebhookConfig } from "./config";
+import type { BridgeDatabase } from "./database";
+import { createSignatureVerifier } from "./intake/signature";
+import { createWebhookRoutes } from "./intake/webhook.route";
+
+/** The service's name: its metrics label, log name and database pool name. */
+export const BRIDGE_SERVICE = "bridge";
+
+/** The bridge's default port. */
+export const DEFAULT_BRIDGE_PORT = 4010;
+
+/** Background work over the inbox, started once intake listens and stopped after it has closed. */
+export interface BridgeProcessing {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** What the bridge needs to run. */
+export interface BridgeConfig extends GhlWebhookConfig {
+  port: number;
+  host?: string;
+  /** Connection string of the application role (subject to row-level security). */
+  databaseUrl: string;
+  logger?: Logger;
+  /** The inbox's processing (the worker), when this process runs it. */
+  processing?: BridgeProcessing;
+}
+
+/**
+ * Starts the GHL webhook bridge: `POST /webhooks/ghl` and `POST /webhooks/ghl/workflow/:locationId`
+ * into the inbox, plus `/health`, `/ready`, `/metrics`; nothing runs until this is called.
+ * The returned `url` is the server's base address.
+ */
+export async function createBridge(config: BridgeConfig): Promise<RunningServer> {
+  const logger = config.logger ?? createLogger(BRIDGE_SERVICE);
+  // Keys are checked before anything is opened: a bad one fails the start, not a delivery.
+  const verifier = createSignatureVerifier({
+    publicKeys: config.publicKeys,
+    ...(config.legacyPublicKey !== undefined ? { legacyPublicKey: config.legacyPublicKey } : {}),
+    ...(config.legacySignatureUntil !== undefined ? { legacySignatureUntil: config.legacySignatureUntil } : {}),
+  });
+  const db = createDatabase<BridgeDatabase>(config.databaseUrl, { name: BRIDGE_SERVICE });
+  let server: RunningServer;
+  try {
+    server = await startHttpServer({
+      name: BRIDGE_SERVICE,
+      port: config.port,
+      ...(config.host ? { host: config.host } : {}),
+      urlPath: "",
+      ready: async () => void (await sql`select 1`.execute(db)),
+      logger,
+      routes: createWebhookRoutes({ db, verifier, maxAgeMs: config.maxAgeMs, workflowSecrets: config.workflowSecrets, logger }),
+    });
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
+  try {
+    await config.processing?.start();
+  } catch (error) {
+    await server.stop();
+    await db.destroy();
+    throw error;
+  }
+  return {
+    ...server,
+    async stop() {
+      // Intake first: once it has closed, nothing new reaches the inbox for processing to miss.
+      await server.stop();
+      try {
+        await config.processing?.stop();
+      } finally {
+        await db.destroy();
+      }
+    },
+  };
+}

@@ -1,0 +1,107 @@
+import { z } from "zod";
+import { ErrorCode } from "../../../lib/errors";
+import type { GatewayOperation } from "./ghl-mapping";
+
+/** How the bridge proves itself to the gateway: an API key or a bearer JWT of a `tenants:any` service caller. */
+export type GatewayCredentials = { apiKey: string } | { bearer: string };
+
+/** What one operation came to. */
+export type OperationOutcome =
+  | { kind: "applied" }
+  /** The event is valid but this part of it cannot apply (an illegal pipeline move): not worth a retry. */
+  | { kind: "skipped"; reason: string }
+  /** A failure that may pass (transport, 5xx, 429, a lead not mirrored yet). */
+  | { kind: "retry"; reason: string }
+  /** A failure that never will (validation). */
+  | { kind: "permanent"; reason: string };
+
+/** Runs gateway operations for one tenant at a time. */
+export interface GatewayClient {
+  execute(tenantId: string, operation: GatewayOperation): Promise<OperationOutcome>;
+}
+
+const USER_ERRORS = "userErrors { code message field }";
+
+const DOCUMENTS: Record<GatewayOperation["kind"], string> = {
+  upsertLead: `mutation($input: UpsertLeadFromGhlInput!) { result: upsertLeadFromGhl(input: $input) { ${USER_ERRORS} } }`,
+  deleteLead: `mutation($input: DeleteLeadByGhlContactInput!) { result: deleteLeadByGhlContact(input: $input) { ${USER_ERRORS} } }`,
+  changeStatus: `mutation($input: ChangeLeadStatusByGhlContactInput!) { result: changeLeadStatusByGhlContact(input: $input) { ${USER_ERRORS} } }`,
+  recordMessage: `mutation($input: RecordLeadMessageInput!) { result: recordLeadMessage(input: $input) { ${USER_ERRORS} } }`,
+  addNote: `mutation($input: AddLeadNoteFromGhlInput!) { result: addLeadNoteFromGhl(input: $input) { ${USER_ERRORS} } }`,
+  provisionAccount: `mutation($input: ProvisionAccountInput!) { result: provisionAccount(input: $input) { ${USER_ERRORS} } }`,
+  deactivateAccount: `mutation($input: DeactivateAccountInput!) { result: deactivateAccount(input: $input) { ${USER_ERRORS} } }`,
+};
+
+const responseSchema = z.object({
+  data: z.object({ result: z.object({ userErrors: z.array(z.object({ code: z.string(), message: z.string(), field: z.array(z.string()) })) }).nullable() }).nullable().optional(),
+  errors: z.array(z.object({ extensions: z.object({ code: z.string().optional() }).loose().optional() }).loose()).optional(),
+});
+
+// Failures of the request itself that no retry will fix. Anything else (rate limits,
+// outages, credentials being rotated) may pass, and the attempt limit bounds the retries.
+const PERMANENT_CODES: ReadonlySet<string> = new Set([
+  ErrorCode.BAD_USER_INPUT,
+  ErrorCode.GRAPHQL_PARSE_FAILED,
+  ErrorCode.GRAPHQL_VALIDATION_FAILED,
+  ErrorCode.BAD_REQUEST,
+  ErrorCode.QUERY_TOO_COMPLEX,
+  ErrorCode.PAYLOAD_TOO_LARGE,
+]);
+
+function credentialHeaders(credentials: GatewayCredentials): Record<string, string> {
+  return "apiKey" in credentials ? { "x-api-key": credentials.apiKey } : { authorization: `Bearer ${credentials.bearer}` };
+}
+
+function transportReason(error: unknown): string {
+  // The error's name and code only: messages of fetch failures can carry the URL.
+  if (error instanceof Error) {
+    const cause = error.cause instanceof Error ? ((error.cause as Error & { code?: unknown }).code ?? error.cause.name) : undefined;
+    return `transport: ${error.name}${typeof cause === "string" ? ` (${cause})` : ""}`;
+  }
+  return "transport: unknown failure";
+}
+
+/**
+ * Creates the bridge's gateway client: GraphQL over HTTP as a service caller naming the
+ * tenant in `x-hub-tenant`. Node's global fetch keeps connections alive and pools them per
+ * origin, so every worker shares one pool of kept-alive connections to the gateway.
+ * Reasons it returns name status codes and error codes, never bodies or credentials.
+ */
+export function createGatewayClient(options: { gatewayUrl: string; credentials: GatewayCredentials; tenantHeader: string; timeoutMs?: number }): GatewayClient {
+  const auth = credentialHeaders(options.credentials);
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  return {
+    async execute(tenantId, operation) {
+      let response: Response;
+      let body: unknown;
+      try {
+        response = await fetch(options.gatewayUrl, {
+          method: "POST",
+          headers: { "content-type": "application/json", accept: "application/graphql-response+json, application/json", ...auth, [options.tenantHeader]: tenantId },
+          body: JSON.stringify({ query: DOCUMENTS[operation.kind], variables: { input: operation.input } }),
+          signal: AbortSignal.timeout(timeoutMs),
+        });
+        body = await response.json().catch(() => undefined);
+      } catch (error) {
+        return { kind: "retry", reason: transportReason(error) };
+      }
+      const parsed = responseSchema.safeParse(body);
+      if (response.status === 429 || response.status >= 500 || !parsed.success) {
+        return { kind: "retry", reason: `${operation.kind}: HTTP ${response.status}${parsed.success ? "" : " without a GraphQL response"}` };
+      }
+      const codes = (parsed.data.errors ?? []).map((error) => error.extensions?.code ?? ErrorCode.INTERNAL_SERVER_ERROR);
+      if (codes.length > 0) {
+        const kind = codes.every((code) => PERMANENT_CODES.has(code)) ? "permanent" : "retry";
+        return { kind, reason: `${operation.kind}: HTTP ${response.status}, ${[...new Set(codes)].join(", ")}` };
+      }
+      const userErrors = parsed.data.data?.result?.userErrors;
+      if (!userErrors) return { kind: "retry", reason: `${operation.kind}: empty result` };
+      if (userErrors.length === 0) return { kind: "applied" };
+      const reason = `${operation.kind}: ${userErrors.map((e) => `${e.code} ${e.field.join(".")}: ${e.message}`).join("; ")}`;
+      if (userErrors.every((e) => e.code === "ILLEGAL_TRANSITION")) return { kind: "skipped", reason };
+      // The contact's lead may not exist yet (its ContactCreate still on its way): worth a retry.
+      if (userErrors.every((e) => e.code === "NOT_FOUND")) return { kind: "retry", reason };
+      return { kind: "permanent", reason };
+    },
+  };
+}

@@ -1,0 +1,93 @@
+import { sql, type Kysely, type QueryExecutorProvider } from "kysely";
+import type { BridgeDatabase, InboxStatus, InboxTable } from "../database";
+
+/** The inbox as processing sees it: the intake's table plus the lease the claims migration adds. */
+export type ProcessingDatabase = {
+  "bridge.inbox": InboxTable & { locked_until: Date | null };
+};
+
+type Db = Kysely<ProcessingDatabase>;
+
+/** Widens the intake's view of the bridge tables with the processing columns. */
+export function processingDb(db: Kysely<BridgeDatabase>): Db {
+  return db.withTables<ProcessingDatabase>();
+}
+
+/** A row a worker holds: its lease is identified by `attempts`, bumped by every claim. */
+export interface ClaimedRow {
+  id: string;
+  webhookId: string;
+  tenantId: string;
+  type: string;
+  contactKey: string | null;
+  payload: unknown;
+  receivedAt: Date;
+  attempts: number;
+}
+
+interface ClaimRecord {
+  id: string;
+  webhook_id: string;
+  tenant_id: string;
+  type: string;
+  contact_key: string | null;
+  payload: unknown;
+  received_at: Date;
+  attempts: number;
+}
+
+/**
+ * Claims up to `limit` due rows of any tenant for `leaseMs`, honouring each contact's
+ * order (see the claims migration), of tenants whose id starts with `tenantPrefix` when
+ * given. Runs outside any tenant: the function is the owner's.
+ */
+export async function claimInbox(db: QueryExecutorProvider, limit: number, leaseMs: number, tenantPrefix: string | null = null): Promise<ClaimedRow[]> {
+  const { rows } = await sql<ClaimRecord>`select * from bridge.claim_inbox(${limit}, ${Math.ceil(leaseMs)}, ${tenantPrefix})`.execute(db);
+  return rows.map((row) => ({
+    id: row.id,
+    webhookId: row.webhook_id,
+    tenantId: row.tenant_id,
+    type: row.type,
+    contactKey: row.contact_key,
+    payload: row.payload,
+    receivedAt: row.received_at,
+    attempts: row.attempts,
+  }));
+}
+
+/** Statuses that end a row's processing. */
+export type FinalStatus = Extract<InboxStatus, "APPLIED" | "IGNORED" | "DEAD">;
+
+/**
+ * Marks a held row finished; returns the time from receipt to now in milliseconds, or null
+ * when the lease was lost (another worker took the row over after this one's expired).
+ * Call in the tenant's transaction.
+ */
+export async function finishRow(trx: Db, row: ClaimedRow, status: FinalStatus, note: string | null): Promise<number | null> {
+  const updated = await trx
+    .updateTable("bridge.inbox")
+    .set({ status, last_error: note, processed_at: sql<Date>`now()`, locked_until: null })
+    .where("tenant_id", "=", row.tenantId)
+    .where("id", "=", row.id)
+    .where("status", "=", "PROCESSING")
+    .where("attempts", "=", row.attempts)
+    .returning(sql<number>`extract(epoch from (now() - received_at)) * 1000`.as("latency_ms"))
+    .executeTakeFirst();
+  return updated ? Math.max(0, Number(updated.latency_ms)) : null;
+}
+
+/** Puts a held row back for another attempt at `nextAttemptAt`; false when the lease was lost. */
+export async function scheduleRetry(trx: Db, row: ClaimedRow, nextAttemptAt: Date, error: string): Promise<boolean> {
+  const result = await trx
+    .updateTable("bridge.inbox")
+    .set({ status: "RETRYING", last_error: error, next_attempt_at: nextAttemptAt, locked_until: null })
+    .where("tenant_id", "=", row.tenantId)
+    .where("id", "=", row.id)
+    .where("status", "=", "PROCESSING")
+    .where("attempts", "=", row.attempts)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+/** Channel the intake notifies (on commit) when it stores a row. */
+export { INBOX_CHANNEL } from "../intake/inbox.repository";

@@ -1,0 +1,327 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { sql } from "kysely";
+import { Role } from "../../lib/auth/roles";
+import { createDatabase } from "../../lib/db/database";
+import { createLogger } from "../../lib/logger";
+import { uuidv7 } from "../../lib/ids";
+import type { BridgeDatabase } from "../../bridge/src/database";
+import { claimInbox } from "../../bridge/src/processing/inbox.repository";
+import { startInboxWorkers, type InboxWorkerOptions } from "../../bridge/src/processing/inbox-workers";
+import { eventually } from "../helpers/eventually";
+import { storedEventsOf } from "../helpers/events";
+import { bearer, graphql, startStack, testDatabaseUrls, uniqueTenant, type TestStack } from "../helpers/stack";
+
+// GHL's documented example bodies (kept as published), with the test's own ids put in.
+const PAYLOADS = join(__dirname, "..", "fixtures", "ghl");
+function payload(name: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  const body = JSON.parse(readFileSync(join(PAYLOADS, `${name}.json`), "utf8")) as Record<string, unknown>;
+  return { ...body, ...overrides };
+}
+
+// Workers claim across tenants: confined to this file's tenants, they leave other test files' rows alone.
+const TENANT_LABEL = "bproc";
+let stack: TestStack;
+let db: ReturnType<typeof createDatabase<BridgeDatabase>>;
+let serviceToken: string;
+const logger = createLogger("test-bridge", process.env["LOG_LEVEL"] ?? "silent");
+
+beforeAll(async () => {
+  stack = await startStack();
+  db = createDatabase<BridgeDatabase>(testDatabaseUrls().app, { name: "test-bridge" });
+  // Its own tenant is irrelevant: it names the tenant of each event in x-hub-tenant.
+  serviceToken = await stack.token("bridge-service", Role.ADMIN, { sub: "bridge", scopes: ["tenants:any", "accounts:manage"], ttlSeconds: 3600 });
+});
+
+afterAll(async () => {
+  await db?.destroy();
+  await stack?.stop();
+});
+
+interface InboxInsert {
+  type: string;
+  body: Record<string, unknown>;
+  contactKey?: string | null;
+  /** When GHL says it happened (default now). */
+  at?: Date;
+}
+
+/** Stores a webhook as the intake would: PENDING, then a notification. Returns the row id. */
+async function store(tenant: string, event: InboxInsert): Promise<string> {
+  const id = uuidv7();
+  const webhookId = `wh-${id}`;
+  const body = { ...event.body, locationId: tenant, webhookId };
+  await sql`
+    insert into bridge.inbox (id, webhook_id, tenant_id, type, contact_key, event_timestamp, payload, status)
+    values (${id}, ${webhookId}, ${tenant}, ${event.type}, ${event.contactKey ?? null}, ${event.at ?? new Date()}, ${JSON.stringify(body)}::jsonb, 'PENDING')`.execute(stack.ownerDb);
+  await sql`select pg_notify('bridge_inbox', '')`.execute(stack.ownerDb);
+  return id;
+}
+
+function workerOptions(overrides: Partial<InboxWorkerOptions> = {}): InboxWorkerOptions {
+  return {
+    db,
+    connectionString: testDatabaseUrls().app,
+    gatewayUrl: stack.gatewayUrl,
+    credentials: { bearer: serviceToken },
+    concurrency: 4,
+    maxAttempts: 3,
+    backoff: { baseMs: 1, maxMs: 5 },
+    pollMs: 20,
+    tenantPrefix: `${TENANT_LABEL}-`,
+    logger,
+    ...overrides,
+  };
+}
+
+/** Runs workers until nothing is left to do. */
+async function runWorkers(overrides: Partial<InboxWorkerOptions> = {}): Promise<void> {
+  const workers = await startInboxWorkers(workerOptions(overrides));
+  try {
+    await workers.drain();
+  } finally {
+    await workers.stop();
+  }
+}
+
+interface InboxState {
+  status: string;
+  attempts: number;
+  last_error: string | null;
+}
+async function inboxRow(id: string): Promise<InboxState> {
+  const { rows } = await sql<InboxState>`select status, attempts, last_error from bridge.inbox where id = ${id}`.execute(stack.ownerDb);
+  return rows[0]!;
+}
+
+interface LeadState {
+  id: string;
+  first_name: string;
+  last_name: string;
+  email: string | null;
+  phone: string | null;
+  source: string;
+  status: string;
+  tags: string[];
+  do_not_contact: boolean;
+  deal_value: number | null;
+}
+async function leadOf(tenant: string, contactId: string): Promise<LeadState | undefined> {
+  const { rows } = await sql<LeadState>`
+    select id, first_name, last_name, email, phone, source, status, tags, do_not_contact, deal_value
+    from leads.leads where tenant_id = ${tenant} and ghl_contact_id = ${contactId}`.execute(stack.ownerDb);
+  return rows[0];
+}
+
+/** The tenant's WebhookProcessed events as `type:outcome`, sorted (the log's order across transactions is not the test's concern). */
+async function webhookOutcomes(tenant: string): Promise<string[]> {
+  return (await storedEventsOf(stack.ownerDb, tenant)).flatMap((event) => (event.type === "WebhookProcessed" ? [`${event.payload.webhookType}:${event.payload.outcome}`] : [])).sort();
+}
+
+async function setStatus(tenant: string, leadId: string, ...statuses: string[]): Promise<void> {
+  const token = await stack.token(tenant, Role.ADMIN);
+  for (const status of statuses) {
+    const res = await graphql<{ changeLeadStatus: { userErrors: unknown[] } }>(
+      stack.gatewayUrl,
+      `mutation($input: ChangeLeadStatusInput!) { changeLeadStatus(input: $input) { userErrors { code } } }`,
+      { input: { id: leadId, status } },
+      bearer(token),
+    );
+    expect(res.data?.changeLeadStatus.userErrors).toEqual([]);
+  }
+}
+
+describe("inbox workers apply GHL events through the gateway", () => {
+  it("ContactCreate creates the lead with the contact's fields and records WebhookProcessed APPLIED", async () => {
+    const tenant = uniqueTenant(TENANT_LABEL);
+    const id = await store(tenant, { type: "ContactCreate", body: payload("ContactCreate-realistic", { id: "contactA" }), contactKey: "contactA" });
+    await runWorkers();
+    expect(await inboxRow(id)).toMatchObject({ status: "APPLIED", attempts: 1, last_error: null });
+    expect(await leadOf(tenant, "contactA")).toMatchObject({
+      first_name: "Maria",
+      last_name: "Delgado",
+      email: "maria.delgado@example.com",
+      phone: "+15125550143",
+      source: "ZILLOW",
+      status: "NEW",
+      tags: ["buyer", "zillow", "pre-approved"],
+      do_not_contact: false,
+    });
+    const events = await storedEventsOf(stack.ownerDb, tenant);
+    const processed = events.find((event) => event.type === "WebhookProcessed");
+    expect(processed).toMatchObject({ aggregateId: `wh-${id}`, producer: "bridge", payload: { webhookType: "ContactCreate", outcome: "APPLIED" } });
+  });
+
+  it("a tag update replaces the tags, a partial update leaves absent fields alone, DND sets doNotContact", async () => {
+    const tenant = uniqueTenant(TENANT_LABEL);
+    const contact = payload("ContactCreate-realistic", { id: "contactB" });
+    const t0 = Date.now() - 60_000;
+    await store(tenant, { type: "ContactCreate", body: contact, contactKey: "contactB", at: new Date(t0) });
+    await store(tenant, { type: "ContactTagUpdate", body: { id: "contactB", tags: ["seller"] }, contactKey: "contactB", at: new Date(t0 + 1000) });
+    await store(tenant, { type: "ContactUpdate", body: { id: "contactB", firstName: "Marie" }, contactKey: "contactB", at: new Date(t0 + 2000) });
+    await store(tenant, { type: "ContactDndUpdate", body: payload("ContactDndUpdate", { id: "contactB", email: "maria.delgado@example.com", phone: "+15125550143", firstName: "Marie", lastName: "Delgado", tags: ["seller"] }), contactKey: "contactB", at: new Date(t0 + 3000) });
+    await runWorkers();
+    expect(await leadOf(tenant, "contactB")).toMatchObject({
+      first_name: "Marie",
+      last_name: "Delgado",
+      email: "maria.delgado@example.com",
+      tags: ["seller"],
+      do_not_contact: true,
+    });
+    expect(await webhookOutcomes(tenant)).toEqual(["ContactCreate:APPLIED", "ContactDndUpdate:APPLIED", "ContactTagUpdate:APPLIED", "ContactUpdate:APPLIED"]);
+  });
+
+  it("applies one contact's events in GHL's timestamp order even when stored out of order", async () => {
+    const tenant = uniqueTenant(TENANT_LABEL);
+    const t0 = Date.now() - 60_000;
+    // The later update is stored first; applied first it would be overwritten by the older one.
+    await store(tenant, { type: "ContactUpdate", body: { id: "contactC", lastName: "Newer" }, contactKey: "contactC", at: new Date(t0 + 5000) });
+    await store(tenant, { type: "ContactCreate", body: { id: "contactC", firstName: "Ann", lastName: "Older" }, contactKey: "contactC", at: new Date(t0) });
+    await runWorkers();
+    expect(await leadOf(tenant, "contactC")).toMatchObject({ first_name: "Ann", last_name: "Newer" });
+    expect(await webhookOutcomes(tenant)).toEqual(["ContactCreate:APPLIED", "ContactUpdate:APPLIED"]);
+  });
+
+  it("ContactDelete deletes the mirrored lead", async () => {
+    const tenant = uniqueTenant(TENANT_LABEL);
+    const t0 = Date.now() - 60_000;
+    await store(tenant, { type: "ContactCreate", body: { id: "contactD", firstName: "Del", lastName: "Eted" }, contactKey: "contactD", at: new Date(t0) });
+    await store(tenant, { type: "ContactDelete", body: { id: "contactD" }, contactKey: "contactD", at: new Date(t0 + 1000) });
+    await runWorkers();
+    expect(await leadOf(tenant, "contactD")).toBeUndefined();
+    expect(await webhookOutcomes(tenant)).toEqual(["ContactCreate:APPLIED", "ContactDelete:APPLIED"]);
+  });
+
+  it("an inbound message is recorded on the lead and intelligence analyzes it; outbound ones are only recorded", async () => {
+    const tenant = uniqueTenant(TENANT_LABEL);
+    const t0 = Date.now() - 60_000;
+    await store(tenant, { type: "ContactCreate", body: { id: "contactM", firstName: "Mo", lastName: "Sage" }, contactKey: "contactM", at: new Date(t0) });
+    const inbound = payload("InboundMessage-sms", { contactId: "contactM", body: "We are pre-approved and want to see 3 bedroom homes in Round Rock this weekend" });
+    await store(tenant, { type: "InboundMessage", body: inbound, contactKey: "contactM", at: new Date(t0 + 1000) });
+    await store(tenant, { type: "OutboundMessage", body: payload("OutboundMessage-call", { contactId: "contactM" }), contactKey: "contactM", at: new Date(t0 + 2000) });
+    await runWorkers();
+    const lead = (await leadOf(tenant, "contactM"))!;
+    const messages = (await storedEventsOf(stack.ownerDb, tenant)).filter((event) => event.type === "LeadMessageReceived");
+    expect(messages.map((event) => [event.aggregateId, event.payload])).toEqual([
+      [lead.id, { messageId: expect.stringMatching(/^webhook:/), direction: "INBOUND", channel: "SMS", body: inbound["body"] }],
+      [lead.id, { messageId: "tyW42xCD0HQpb3hhfLcx", direction: "OUTBOUND", channel: "CALL", body: "" }],
+    ]);
+    const insights = await eventually(async () => {
+      const { rows } = await sql<{ channel: string }>`select channel from intelligence.insights where tenant_id = ${tenant} and lead_id = ${lead.id}`.execute(stack.ownerDb);
+      expect(rows).toHaveLength(1);
+      return rows;
+    });
+    expect(insights[0]!.channel).toBe("SMS");
+  });
+
+  it("a note is added once per GHL note; tasks are IGNORED", async () => {
+    const tenant = uniqueTenant(TENANT_LABEL);
+    const t0 = Date.now() - 60_000;
+    await store(tenant, { type: "ContactCreate", body: { id: "contactN", firstName: "No", lastName: "Te" }, contactKey: "contactN", at: new Date(t0) });
+    const note = payload("NoteCreate", { contactId: "contactN" });
+    await store(tenant, { type: "NoteCreate", body: note, contactKey: "contactN", at: new Date(t0 + 1000) });
+    // GHL delivering the same note again under another webhook id.
+    await store(tenant, { type: "NoteCreate", body: note, contactKey: "contactN", at: new Date(t0 + 1000) });
+    await store(tenant, { type: "TaskCreate", body: payload("TaskCreate", { contactId: "contactN" }), contactKey: "contactN", at: new Date(t0 + 2000) });
+    await runWorkers();
+    const { rows } = await sql<{ body: string }>`select body from leads.notes where tenant_id = ${tenant}`.execute(stack.ownerDb);
+    expect(rows).toEqual([{ body: "Loram ipsum" }]);
+    expect(await webhookOutcomes(tenant)).toEqual(["ContactCreate:APPLIED", "NoteCreate:APPLIED", "NoteCreate:APPLIED", "TaskCreate:IGNORED"]);
+  });
+
+  it("opportunity won closes a lead under contract; an illegal move is IGNORED with its reason, not retried", async () => {
+    const tenant = uniqueTenant(TENANT_LABEL);
+    const t0 = Date.now() - 60_000;
+    await store(tenant, { type: "ContactCreate", body: { id: "contactW", firstName: "Win", lastName: "Ner" }, contactKey: "contactW", at: new Date(t0) });
+    await store(tenant, { type: "ContactCreate", body: { id: "contactL", firstName: "Jump", lastName: "Er" }, contactKey: "contactL", at: new Date(t0) });
+    await runWorkers();
+    await setStatus(tenant, (await leadOf(tenant, "contactW"))!.id, "QUALIFIED", "UNDER_CONTRACT");
+    await store(tenant, { type: "OpportunityStatusUpdate", body: payload("OpportunityCreate", { contactId: "contactW", status: "won", monetaryValue: 450000 }), contactKey: "contactW" });
+    const illegal = await store(tenant, { type: "OpportunityStatusUpdate", body: { id: "opp2", contactId: "contactL", status: "won" }, contactKey: "contactL" });
+    await runWorkers();
+    expect(await leadOf(tenant, "contactW")).toMatchObject({ status: "CLOSED_WON", deal_value: 450000 });
+    expect(await leadOf(tenant, "contactL")).toMatchObject({ status: "NEW" });
+    expect(await inboxRow(illegal)).toMatchObject({ status: "IGNORED", attempts: 1, last_error: expect.stringContaining("ILLEGAL_TRANSITION") });
+  });
+
+  it("an appointment sets APPOINTMENT_SET; a cancelled one changes nothing", async () => {
+    const tenant = uniqueTenant(TENANT_LABEL);
+    await store(tenant, { type: "ContactCreate", body: { id: "contactP", firstName: "Ap", lastName: "Pointment" }, contactKey: "contactP", at: new Date(Date.now() - 60_000) });
+    await runWorkers();
+    await setStatus(tenant, (await leadOf(tenant, "contactP"))!.id, "CONTACTED");
+    const base = payload("AppointmentCreate");
+    const appointment = { ...(base["appointment"] as Record<string, unknown>), contactId: "contactP" };
+    await store(tenant, { type: "AppointmentCreate", body: { ...base, appointment: { ...appointment, appointmentStatus: "cancelled" } }, contactKey: "contactP", at: new Date(Date.now() - 1000) });
+    await store(tenant, { type: "AppointmentCreate", body: { ...base, appointment }, contactKey: "contactP" });
+    await runWorkers();
+    expect(await leadOf(tenant, "contactP")).toMatchObject({ status: "APPOINTMENT_SET" });
+    expect(await webhookOutcomes(tenant)).toEqual(["AppointmentCreate:APPLIED", "AppointmentCreate:IGNORED", "ContactCreate:APPLIED"]);
+  });
+
+  it("INSTALL provisions the tenant's account with the GHL trial; UNINSTALL deactivates it", async () => {
+    const tenant = uniqueTenant(TENANT_LABEL);
+    await store(tenant, { type: "INSTALL", body: payload("INSTALL"), at: new Date(Date.now() - 1000) });
+    await runWorkers();
+    const account = async () => (await sql<{ name: string; status: string; trial_ends_at: Date | null }>`select name, status, trial_ends_at from billing.accounts where tenant_id = ${tenant}`.execute(stack.ownerDb)).rows[0];
+    const installed = await account();
+    expect(installed).toMatchObject({ name: "Example Company", status: "TRIALING" });
+    const trialDays = (installed!.trial_ends_at!.getTime() - Date.now()) / 86_400_000;
+    expect(Math.round(trialDays)).toBe(10);
+    await store(tenant, { type: "UNINSTALL", body: payload("UNINSTALL") });
+    await runWorkers();
+    expect(await account()).toMatchObject({ status: "CANCELED" });
+    expect(await webhookOutcomes(tenant)).toEqual(["INSTALL:APPLIED", "UNINSTALL:APPLIED"]);
+  });
+
+  it("an invalid payload goes DEAD at once", async () => {
+    const tenant = uniqueTenant(TENANT_LABEL);
+    const id = await store(tenant, { type: "ContactCreate", body: { firstName: "No id" } });
+    const badEmail = await store(tenant, { type: "ContactCreate", body: { id: "contactE", email: "not an email" }, contactKey: "contactE" });
+    await runWorkers();
+    expect(await inboxRow(id)).toMatchObject({ status: "DEAD", attempts: 1, last_error: expect.stringContaining("id") });
+    expect(await inboxRow(badEmail)).toMatchObject({ status: "DEAD", attempts: 1, last_error: expect.stringContaining("INVALID_INPUT") });
+    expect((await inboxRow(badEmail)).last_error).not.toContain("not an email");
+    expect(await webhookOutcomes(tenant)).toEqual(["ContactCreate:DEAD", "ContactCreate:DEAD"]);
+  });
+
+  it("retries a failing gateway with backoff, then goes DEAD after maxAttempts", async () => {
+    const tenant = uniqueTenant(TENANT_LABEL);
+    const id = await store(tenant, { type: "ContactCreate", body: { id: "contactF", firstName: "Fail" }, contactKey: "contactF" });
+    // Nothing listens on port 9 of localhost: every call fails in transport.
+    const workers = await startInboxWorkers(workerOptions({ gatewayUrl: "http://127.0.0.1:9/graphql", maxAttempts: 3 }));
+    try {
+      await eventually(async () => expect((await inboxRow(id)).status).toBe("DEAD"));
+    } finally {
+      await workers.stop();
+    }
+    const row = await inboxRow(id);
+    expect(row).toMatchObject({ attempts: 3, last_error: expect.stringMatching(/^gave up after 3 attempts: transport/) });
+    expect(row.last_error).not.toContain("127.0.0.1");
+    expect(await webhookOutcomes(tenant)).toEqual(["ContactCreate:DEAD"]);
+  });
+
+  it("a worker that dies mid-event leaves it to be applied again, exactly once", async () => {
+    const tenant = uniqueTenant(TENANT_LABEL);
+    const t0 = Date.now() - 60_000;
+    await store(tenant, { type: "ContactCreate", body: { id: "contactX", firstName: "Cr", lastName: "Ash" }, contactKey: "contactX", at: new Date(t0) });
+    await runWorkers();
+    const id = await store(tenant, { type: "InboundMessage", body: payload("InboundMessage-sms", { contactId: "contactX", messageId: "msg-crash" }), contactKey: "contactX" });
+    // The "crashed" worker: claims the row with a lease that runs out at once, applies the
+    // mutation, and dies before recording the outcome.
+    const claimed = await claimInbox(db, 10, 1, `${TENANT_LABEL}-`);
+    expect(claimed.map((row) => row.id)).toEqual([id]);
+    const res = await graphql<{ recordLeadMessage: { recorded: boolean } }>(
+      stack.gatewayUrl,
+      `mutation($input: RecordLeadMessageInput!) { recordLeadMessage(input: $input) { recorded userErrors { code } } }`,
+      { input: { ghlContactId: "contactX", messageId: "msg-crash", direction: "INBOUND", channel: "SMS", body: "hello" } },
+      { ...bearer(serviceToken), "x-hub-tenant": tenant },
+    );
+    expect(res.data?.recordLeadMessage.recorded).toBe(true);
+    expect((await inboxRow(id)).status).toBe("PROCESSING");
+    await runWorkers();
+    expect(await inboxRow(id)).toMatchObject({ status: "APPLIED", attempts: 2 });
+    const messages = (await storedEventsOf(stack.ownerDb, tenant)).filter((event) => event.type === "LeadMessageReceived");
+    expect(messages).toHaveLength(1);
+    expect(await webhookOutcomes(tenant)).toEqual(["ContactCreate:APPLIED", "InboundMessage:APPLIED"]);
+  });
+});
