@@ -1,4 +1,5 @@
-import { z } from "zod";
+import type { AppointmentEvent, ContactEvent, GhlEvent, InstallEvent, MessageEvent, NoteEvent, OpportunityEvent } from "../intake/ghl-events";
+import type { WorkflowEvent } from "../intake/workflow-events";
 
 /**
  * One gateway mutation that applies (part of) a GHL event. Every one of them is idempotent
@@ -56,57 +57,23 @@ export type EventMapping =
   | { kind: "ignore"; reason: string }
   | { kind: "invalid"; reason: string };
 
-/** An inbox row as the mapping needs it. */
-export interface InboxEvent {
-  /** The inbox row's `type` (GHL's, or `Workflow`). */
-  type: string;
+/** A stored inbox row's payload as intake's schema for the row's type reads it. */
+export type ParsedInboxEvent =
+  | { kind: "ghl"; event: GhlEvent }
+  | { kind: "workflow"; event: WorkflowEvent }
+  /** A GHL type intake stores but the bridge has no schema for. */
+  | { kind: "unsupported"; type: string };
+
+/** What the mapping needs of the inbox row besides its parsed event. */
+export interface MappingContext {
+  /** The row's idempotency key (always present, unlike a payload's optional `webhookId`). */
   webhookId: string;
   tenantId: string;
-  /** The body as received: untrusted. */
-  payload: unknown;
 }
 
-const id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
-const text = z.string();
-
-// Only the fields the mapping reads; everything else in a payload is left alone. Every
-// field is optional because GHL omits fields without a value.
-const contactSchema = z.object({
-  id,
-  firstName: text.optional(),
-  lastName: text.optional(),
-  email: text.optional(),
-  phone: text.optional(),
-  source: text.optional(),
-  tags: z.array(text).optional(),
-  assignedTo: text.optional(),
-  dnd: z.boolean().optional(),
-  dndSettings: z.record(z.string(), z.object({ status: text.optional() }).loose()).optional(),
-});
-const opportunitySchema = z.object({
-  contactId: id,
-  status: z.enum(["open", "won", "lost", "abandoned"]).optional(),
-  monetaryValue: z.number().nonnegative().optional(),
-});
-const appointmentSchema = z.object({
-  appointment: z.object({
-    contactId: id,
-    appointmentStatus: text.optional(),
-  }),
-});
-const messageSchema = z.object({
-  contactId: id,
-  direction: z.enum(["inbound", "outbound"]),
-  messageType: text.optional(),
-  messageId: text.optional(),
-  emailMessageId: text.optional(),
-  body: text.optional(),
-});
-const noteSchema = z.object({ id, contactId: id, body: text });
-const installSchema = z.object({
-  companyName: text.optional(),
-  trial: z.object({ onTrial: z.boolean().optional(), trialDuration: z.number().optional() }).optional(),
-});
+// The intake's schemas accept any string id, since GHL omits fields freely; the gateway keys
+// leads by these ids, so the mapping insists on their shape before it sends one.
+const GHL_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 const SOURCES: readonly [RegExp, string][] = [
   [/zillow/i, "ZILLOW"],
@@ -134,27 +101,35 @@ const CHANNELS: Readonly<Record<string, string>> = {
 
 const MAX_TRIAL_DAYS = 90;
 
-function invalid(error: z.ZodError): EventMapping {
-  // Paths and messages only: values would copy personal data into `last_error`.
-  const issues = error.issues.slice(0, 3).map((issue) => `${issue.path.join(".") || "(body)"}: ${issue.message}`);
-  return { kind: "invalid", reason: `payload does not fit: ${issues.join("; ")}` };
+function invalid(...problems: string[]): EventMapping {
+  // Field paths and what is wrong with them only: values would copy personal data into `last_error`.
+  return { kind: "invalid", reason: `payload does not fit: ${problems.join("; ")}` };
+}
+
+function isGhlId(value: string | undefined): value is string {
+  return value !== undefined && GHL_ID.test(value);
+}
+
+function badId(path: string, value: string | undefined): EventMapping {
+  return invalid(`${path}: ${value === undefined ? "required" : "must be a GHL id (1-64 of A-Z a-z 0-9 _ -)"}`);
 }
 
 function apply(...operations: GatewayOperation[]): EventMapping {
   return { kind: "apply", operations };
 }
 
-function contactUpsert(contact: z.infer<typeof contactSchema>): UpsertLeadInput {
+function contactUpsert(contact: ContactEvent, ghlContactId: string): UpsertLeadInput {
   // A field absent from the payload is left out (never sent as null): GHL omits fields
   // without a value, and a partial update must not clear what the lead already has.
-  const input: UpsertLeadInput = { ghlContactId: contact.id };
+  const input: UpsertLeadInput = { ghlContactId };
   if (contact.firstName !== undefined) input.firstName = contact.firstName;
   if (contact.lastName !== undefined) input.lastName = contact.lastName;
   if (contact.email !== undefined) input.email = contact.email;
   if (contact.phone !== undefined) input.phone = contact.phone;
-  if (contact.source !== undefined) {
+  const source = contact.source;
+  if (source !== undefined) {
     // An unrecognised source is left to the lead's default (GHL_IMPORT on creation).
-    const known = SOURCES.find(([pattern]) => pattern.test(contact.source!));
+    const known = SOURCES.find(([pattern]) => pattern.test(source));
     if (known) input.source = known[1];
   }
   if (contact.tags !== undefined) input.tags = contact.tags;
@@ -167,10 +142,17 @@ function contactUpsert(contact: z.infer<typeof contactSchema>): UpsertLeadInput 
   return input;
 }
 
-function opportunity(payload: unknown): EventMapping {
-  const parsed = opportunitySchema.safeParse(payload);
-  if (!parsed.success) return invalid(parsed.error);
-  const { contactId, status, monetaryValue } = parsed.data;
+function contact(event: ContactEvent): EventMapping {
+  if (!isGhlId(event.id)) return badId("id", event.id);
+  if (event.type === "ContactDelete") return apply({ kind: "deleteLead", input: { ghlContactId: event.id } });
+  return apply({ kind: "upsertLead", input: contactUpsert(event, event.id) });
+}
+
+function opportunity(event: OpportunityEvent): EventMapping {
+  const { contactId, status, monetaryValue } = event;
+  if (!isGhlId(contactId)) return badId("contactId", contactId);
+  // The intake's schema takes any number; a negative deal value is not one GHL can mean.
+  if (monetaryValue !== undefined && monetaryValue < 0) return invalid("monetaryValue: must not be negative");
   const operations: GatewayOperation[] = [];
   // Whole dollars, like the lead's budgets: GHL sends the amount in currency units.
   if (monetaryValue !== undefined) operations.push({ kind: "upsertLead", input: { ghlContactId: contactId, dealValue: Math.round(monetaryValue) } });
@@ -179,10 +161,10 @@ function opportunity(payload: unknown): EventMapping {
   return operations.length ? apply(...operations) : { kind: "ignore", reason: "an open opportunity without a value changes nothing" };
 }
 
-function appointment(payload: unknown): EventMapping {
-  const parsed = appointmentSchema.safeParse(payload);
-  if (!parsed.success) return invalid(parsed.error);
-  const { contactId, appointmentStatus } = parsed.data.appointment;
+function appointment(event: AppointmentEvent): EventMapping {
+  if (event.appointment === undefined) return invalid("appointment: required");
+  const { contactId, appointmentStatus } = event.appointment;
+  if (!isGhlId(contactId)) return badId("appointment.contactId", contactId);
   if (appointmentStatus === "cancelled" || appointmentStatus === "invalid" || appointmentStatus === "noshow") {
     return { kind: "ignore", reason: `a ${appointmentStatus} appointment sets nothing` };
   }
@@ -193,14 +175,15 @@ function stripHtml(html: string): string {
   return html.replace(/<[^>]*>/g, " ").replace(/&nbsp;/g, " ").replace(/\s+/g, " ").trim();
 }
 
-function message(event: InboxEvent): EventMapping {
-  const parsed = messageSchema.safeParse(event.payload);
-  if (!parsed.success) return invalid(parsed.error);
-  const { contactId, direction, messageType, body } = parsed.data;
+function message(event: MessageEvent, context: MappingContext): EventMapping {
+  const { contactId, direction, messageType, body } = event;
+  if (!isGhlId(contactId)) return badId("contactId", contactId);
+  // The intake's schema lets `direction` be absent; a message of unknown direction cannot be recorded.
+  if (direction === undefined) return invalid("direction: required");
   const channel = CHANNELS[(messageType ?? "").toLowerCase()] ?? "OTHER";
   // GHL's SMS deliveries may come without a message id: the webhook id then stands in,
   // which still makes a replay of this delivery a no-op.
-  const messageId = parsed.data.messageId ?? parsed.data.emailMessageId ?? `webhook:${event.webhookId}`;
+  const messageId = event.messageId ?? event.emailMessageId ?? `webhook:${context.webhookId}`;
   return apply({
     kind: "recordMessage",
     // Trust `direction`, not the event type: GHL's OutboundMessage examples say "inbound" at times.
@@ -208,48 +191,52 @@ function message(event: InboxEvent): EventMapping {
   });
 }
 
-function install(event: InboxEvent): EventMapping {
-  const parsed = installSchema.safeParse(event.payload);
-  if (!parsed.success) return invalid(parsed.error);
-  const { companyName, trial } = parsed.data;
+function note(event: NoteEvent): EventMapping {
+  const { id, contactId, body } = event;
+  if (!isGhlId(id)) return badId("id", id);
+  if (!isGhlId(contactId)) return badId("contactId", contactId);
+  if (body === undefined) return invalid("body: required");
+  return apply({ kind: "addNote", input: { ghlContactId: contactId, ghlNoteId: id, body } });
+}
+
+function install(event: InstallEvent, context: MappingContext): EventMapping {
+  const { companyName, trial } = event;
   const trialDays = trial?.onTrial ? Math.min(MAX_TRIAL_DAYS, Math.max(0, Math.round(trial.trialDuration ?? 0))) : 0;
-  return apply({ kind: "provisionAccount", input: { name: (companyName?.trim() || event.tenantId).slice(0, 200), trialDays } });
+  return apply({ kind: "provisionAccount", input: { name: (companyName?.trim() || context.tenantId).slice(0, 200), trialDays } });
 }
 
 /**
- * Maps one stored GHL event to the gateway mutations that apply it. Pure: no I/O, so every
- * event type can be checked without a stack.
+ * Maps one stored event, already parsed by intake's schema for its type, to the gateway
+ * mutations that apply it. Pure: no I/O, so every event type can be checked without a stack.
+ * The schemas leave every field optional, so a field a mutation needs that is absent or
+ * unusable makes the event `invalid`.
  */
-export function mapGhlEvent(event: InboxEvent): EventMapping {
+export function mapGhlEvent(parsed: ParsedInboxEvent, context: MappingContext): EventMapping {
+  if (parsed.kind === "unsupported") return { kind: "ignore", reason: `${parsed.type} events are not mirrored` };
+  if (parsed.kind === "workflow") return { kind: "ignore", reason: "Workflow events are not mirrored" };
+  const { event } = parsed;
   switch (event.type) {
     case "ContactCreate":
     case "ContactUpdate":
     case "ContactTagUpdate":
-    case "ContactDndUpdate": {
-      const parsed = contactSchema.safeParse(event.payload);
-      return parsed.success ? apply({ kind: "upsertLead", input: contactUpsert(parsed.data) }) : invalid(parsed.error);
-    }
-    case "ContactDelete": {
-      const parsed = z.object({ id }).safeParse(event.payload);
-      return parsed.success ? apply({ kind: "deleteLead", input: { ghlContactId: parsed.data.id } }) : invalid(parsed.error);
-    }
+    case "ContactDndUpdate":
+    case "ContactDelete":
+      return contact(event);
     case "OpportunityCreate":
     case "OpportunityUpdate":
     case "OpportunityStatusUpdate":
     case "OpportunityMonetaryValueUpdate":
-      return opportunity(event.payload);
+      return opportunity(event);
     case "AppointmentCreate":
     case "AppointmentUpdate":
-      return appointment(event.payload);
+      return appointment(event);
     case "InboundMessage":
     case "OutboundMessage":
-      return message(event);
-    case "NoteCreate": {
-      const parsed = noteSchema.safeParse(event.payload);
-      return parsed.success ? apply({ kind: "addNote", input: { ghlContactId: parsed.data.contactId, ghlNoteId: parsed.data.id, body: parsed.data.body } }) : invalid(parsed.error);
-    }
+      return message(event, context);
+    case "NoteCreate":
+      return note(event);
     case "INSTALL":
-      return install(event);
+      return install(event, context);
     case "UNINSTALL":
       return apply({ kind: "deactivateAccount", input: { reason: "GHL UNINSTALL" } });
     default:

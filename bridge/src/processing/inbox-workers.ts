@@ -6,7 +6,9 @@ import { createNotificationListener } from "../../../lib/events/notification-lis
 import type { Logger } from "../../../lib/logger";
 import type { BridgeDatabase } from "../database";
 import { createGatewayClient, type GatewayClient, type GatewayCredentials } from "./gateway-client";
-import { mapGhlEvent } from "./ghl-mapping";
+import { parseGhlEvent } from "../intake/ghl-events";
+import { parseWorkflowEvent, WORKFLOW_EVENT_TYPE } from "../intake/workflow-events";
+import { mapGhlEvent, type ParsedInboxEvent } from "./ghl-mapping";
 import { INBOX_CHANNEL, claimInbox, finishRow, processingDb, scheduleRetry, type ClaimedRow, type FinalStatus, type ProcessingDatabase } from "./inbox.repository";
 
 /** Exponential backoff between attempts: attempt n waits a random time up to `min(maxMs, baseMs * 2^(n-1))` (full jitter). */
@@ -60,8 +62,29 @@ export function backoffDelayMs(policy: BackoffPolicy, attempt: number, random: (
   return Math.floor(random() * ceiling);
 }
 
+/**
+ * Reads a claimed row's payload back through the schema intake validated it with, once, so
+ * the mapping works on typed events. The reason of a payload that no longer fits names
+ * fields only, never their values (it is stored as `last_error`).
+ */
+function parseStoredEvent(row: Pick<ClaimedRow, "type" | "payload">): { ok: true; parsed: ParsedInboxEvent } | { ok: false; reason: string } {
+  if (row.type === WORKFLOW_EVENT_TYPE) {
+    const result = parseWorkflowEvent(row.payload);
+    return result.ok ? { ok: true, parsed: { kind: "workflow", event: result.event } } : { ok: false, reason: `stored payload does not fit: ${result.error}` };
+  }
+  // The row's type is what intake filed the row under (and what claims order by); the
+  // payload's own `type` is the same for every row intake stored, and the column wins if not.
+  const payload = typeof row.payload === "object" && row.payload !== null && !Array.isArray(row.payload) ? { ...row.payload, type: row.type } : row.payload;
+  const result = parseGhlEvent(payload);
+  if (result.ok) return { ok: true, parsed: { kind: "ghl", event: result.event } };
+  if ("unsupported" in result) return { ok: true, parsed: { kind: "unsupported", type: result.type } };
+  return { ok: false, reason: `stored payload does not fit: ${result.error}` };
+}
+
 async function judge(row: ClaimedRow, gateway: GatewayClient): Promise<Verdict> {
-  const mapping = mapGhlEvent({ type: row.type, webhookId: row.webhookId, tenantId: row.tenantId, payload: row.payload });
+  const stored = parseStoredEvent(row);
+  if (!stored.ok) return { status: "DEAD", note: stored.reason };
+  const mapping = mapGhlEvent(stored.parsed, { webhookId: row.webhookId, tenantId: row.tenantId });
   if (mapping.kind === "invalid") return { status: "DEAD", note: mapping.reason };
   if (mapping.kind === "ignore") return { status: "IGNORED", note: mapping.reason };
   const skipped: string[] = [];
