@@ -6,6 +6,8 @@ import type { GhlWebhookConfig } from "./config";
 import type { BridgeDatabase } from "./database";
 import { createSignatureVerifier } from "./intake/signature";
 import { createWebhookRoutes } from "./intake/webhook.route";
+import { createWebhookAdminRoutes } from "./admin/webhook-admin.route";
+import type { GatewayDatabase } from "../../gateway/src/auth/api-key.repository";
 
 /** The service's name: its metrics label, log name and database pool name. */
 export const BRIDGE_SERVICE = "bridge";
@@ -32,7 +34,7 @@ export interface BridgeConfig extends GhlWebhookConfig {
 
 /**
  * Starts the GHL webhook bridge: `POST /webhooks/ghl` and `POST /webhooks/ghl/workflow/:locationId`
- * into the inbox, plus `/health`, `/ready`, `/metrics`; nothing runs until this is called.
+ * into the inbox, the dead-letter admin (`/admin/webhooks`), plus `/health`, `/ready`, `/metrics`; nothing runs until this is called.
  * The returned `url` is the server's base address.
  */
 export async function createBridge(config: BridgeConfig): Promise<RunningServer> {
@@ -44,6 +46,14 @@ export async function createBridge(config: BridgeConfig): Promise<RunningServer>
     ...(config.legacySignatureUntil !== undefined ? { legacySignatureUntil: config.legacySignatureUntil } : {}),
   });
   const db = createDatabase<BridgeDatabase>(config.databaseUrl, { name: BRIDGE_SERVICE });
+  // Operators' API keys live in the gateway's schema; a small pool of their own reads them.
+  const keys = createDatabase<GatewayDatabase>(config.databaseUrl, { name: "bridge-admin", poolSize: 2 });
+  const closeDatabases = async () => {
+    await keys.destroy();
+    await db.destroy();
+  };
+  const webhooks = createWebhookRoutes({ db, verifier, maxAgeMs: config.maxAgeMs, workflowSecrets: config.workflowSecrets, logger });
+  const admin = createWebhookAdminRoutes({ db, keys, logger });
   let server: RunningServer;
   try {
     server = await startHttpServer({
@@ -53,17 +63,17 @@ export async function createBridge(config: BridgeConfig): Promise<RunningServer>
       urlPath: "",
       ready: async () => void (await sql`select 1`.execute(db)),
       logger,
-      routes: createWebhookRoutes({ db, verifier, maxAgeMs: config.maxAgeMs, workflowSecrets: config.workflowSecrets, logger }),
+      routes: async (req, res, requestId, url) => (await webhooks(req, res, requestId, url)) || admin(req, res, requestId, url),
     });
   } catch (error) {
-    await db.destroy();
+    await closeDatabases();
     throw error;
   }
   try {
     await config.processing?.start();
   } catch (error) {
     await server.stop();
-    await db.destroy();
+    await closeDatabases();
     throw error;
   }
   return {
@@ -74,7 +84,7 @@ export async function createBridge(config: BridgeConfig): Promise<RunningServer>
       try {
         await config.processing?.stop();
       } finally {
-        await db.destroy();
+        await closeDatabases();
       }
     },
   };
