@@ -10,6 +10,8 @@ import { readGhlWebhookConfig, type GhlWebhookConfig } from "../bridge/src/confi
 import type { BridgeConfig } from "../bridge/src/index";
 import type { GatewayCredentials } from "../bridge/src/processing/gateway-client";
 import { inboxProcessing } from "../bridge/src/processing/inbox-processing";
+import { ghlWriteBackProcessing } from "../bridge/src/writeback/writeback-processing";
+import { readGhlWriteBackConfig, type GhlWriteBackConfig } from "../bridge/src/writeback/writeback-config";
 import type { AnthropicConfig, IntelligenceSubgraphConfig } from "../subgraphs/intelligence/src/index";
 import type { LeadsSubgraphConfig } from "../subgraphs/leads/src/index";
 import { deriveAppUrl } from "./platform-database";
@@ -63,6 +65,8 @@ export interface PlatformConfig {
   bridgeApiKey: string | undefined;
   /** `GHL_WEBHOOK_PUBLIC_KEYS`, `GHL_LEGACY_*`, `GHL_WEBHOOK_MAX_AGE_MS`, `GHL_WORKFLOW_SECRETS`. */
   ghlWebhooks: GhlWebhookConfig;
+  /** `GHL_LOCATION_TOKENS`, `GHL_SCORE_FIELD_IDS`, …: score write-back to GHL; off (null) without tokens. */
+  ghlWriteBack: GhlWriteBackConfig | null;
   /** `INTELLIGENCE_CACHE_TTL_MS`: how long cached scores and matches may ignore listing changes. */
   intelligenceCacheTtlMs: number;
   /** `ANTHROPIC_API_KEY` and friends: message analysis through Anthropic; local rules when unset. */
@@ -199,6 +203,7 @@ export function readPlatformConfig(env: Env = process.env): PlatformConfig {
     gatewayUrl: httpUrl(env, "GATEWAY_URL") ?? `http://${dialHost(host)}:${envPort(env, "GATEWAY_PORT", 4000)}/graphql`,
     bridgeApiKey: envString(env, "BRIDGE_API_KEY"),
     ghlWebhooks: readGhlWebhookConfig(env),
+    ghlWriteBack: readGhlWriteBackConfig(env),
     billingPort,
     billingUrl: httpUrl(env, "BILLING_URL") ?? `http://${dialHost(host)}:${billingPort}/graphql`,
     billingPeriodCloseIntervalMs: envInt(env, "BILLING_PERIOD_CLOSE_INTERVAL_MS", 3_600_000),
@@ -351,7 +356,10 @@ export function bridgeConfig(config: PlatformConfig, databaseUrl: string, gatewa
     host: config.host,
     databaseUrl,
     logger,
-    processing: inboxProcessing({ databaseUrl, gatewayUrl, credentials, logger }),
+    processing: [
+      inboxProcessing({ databaseUrl, gatewayUrl, credentials, logger }),
+      ...(config.ghlWriteBack ? [ghlWriteBackProcessing({ config: config.ghlWriteBack, databaseUrl, gatewayUrl, credentials, logger })] : []),
+    ],
   };
 }
 

@@ -28,8 +28,8 @@ export interface BridgeConfig extends GhlWebhookConfig {
   /** Connection string of the application role (subject to row-level security). */
   databaseUrl: string;
   logger?: Logger;
-  /** The inbox's processing (the worker), when this process runs it. */
-  processing?: BridgeProcessing;
+  /** Background work this process runs (the inbox workers, the GHL write-back), started in order. */
+  processing?: readonly BridgeProcessing[];
 }
 
 /**
@@ -69,10 +69,16 @@ export async function createBridge(config: BridgeConfig): Promise<RunningServer>
     await closeDatabases();
     throw error;
   }
+  /** Started parts, newest first: stopped in that order. */
+  const running: BridgeProcessing[] = [];
   try {
-    await config.processing?.start();
+    for (const part of config.processing ?? []) {
+      await part.start();
+      running.unshift(part);
+    }
   } catch (error) {
     await server.stop();
+    for (const part of running) await part.stop().catch(() => undefined);
     await closeDatabases();
     throw error;
   }
@@ -82,7 +88,7 @@ export async function createBridge(config: BridgeConfig): Promise<RunningServer>
       // Intake first: once it has closed, nothing new reaches the inbox for processing to miss.
       await server.stop();
       try {
-        await config.processing?.stop();
+        for (const part of running) await part.stop();
       } finally {
         await closeDatabases();
       }

@@ -48,7 +48,8 @@ const PERMANENT_CODES: ReadonlySet<string> = new Set([
   ErrorCode.PAYLOAD_TOO_LARGE,
 ]);
 
-function credentialHeaders(credentials: GatewayCredentials): Record<string, string> {
+/** The headers that present `credentials` to the gateway. */
+export function credentialHeaders(credentials: GatewayCredentials): Record<string, string> {
   return "apiKey" in credentials ? { "x-api-key": credentials.apiKey } : { authorization: `Bearer ${credentials.bearer}` };
 }
 

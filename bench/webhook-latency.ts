@@ -1,0 +1,162 @@
+import "reflect-metadata";
+import { generateKeyPairSync, randomUUID, sign } from "node:crypto";
+import { memoryUsage } from "node:process";
+import { createClient } from "graphql-ws";
+import WebSocket from "ws";
+import { Role, SCOPE_ANY_TENANT, SCOPE_MANAGE_ACCOUNTS } from "../lib/auth/roles";
+import type { RunningServer } from "../lib/http/graphql-http";
+import { createBridge } from "../bridge/src/index";
+import { GHL_WEBHOOK_PATH } from "../bridge/src/intake/webhook.route";
+import { inboxProcessing } from "../bridge/src/processing/inbox-processing";
+import { createGateway } from "../gateway/src/index";
+import { readSupergraphSdl } from "../scripts/schema-files";
+import { createAnalyticsSubgraph } from "../subgraphs/analytics/src/index";
+import { createBillingSubgraph } from "../subgraphs/billing/src/index";
+import { createIntelligenceSubgraph } from "../subgraphs/intelligence/src/index";
+import { createLeadsSubgraph } from "../subgraphs/leads/src/index";
+import { machineInfo, percentile, startBenchDatabase, writeResult } from "./bench-stack";
+
+/**
+ * GHL webhook to dashboard: signed `ContactCreate` webhooks are POSTed to the bridge at a
+ * fixed rate while a dashboard holds `leadScored` through the gateway. Measures, per
+ * contact, from the webhook's send to the scored lead arriving on the subscription: intake,
+ * inbox, worker, gateway mutation, log, scoring, log tail, gateway fan-out. Also counts
+ * webhook answers that were not 200. Run: `npm run bench:webhooks` (embedded Postgres unless
+ * DATABASE_URL is set). DESIGN's budget: p95 under 100 ms at 100 webhooks/s.
+ */
+const RATE = Number(process.env["BENCH_WEBHOOKS_PER_SECOND"] ?? 100);
+const DURATION_MS = Number(process.env["BENCH_DURATION_MS"] ?? 30_000);
+const SETTLE_MS = 10_000;
+const TENANT = "bench-hooks";
+
+async function main(): Promise<void> {
+  const database = await startBenchDatabase();
+  const { logger, appUrl, keys, jwt } = database;
+  const servers: RunningServer[] = [];
+  const started = <T extends RunningServer>(server: T): T => {
+    servers.push(server);
+    return server;
+  };
+  const subgraph = { port: 0, databaseUrl: appUrl, identityPublicKey: keys.publicKeyPem, logger };
+  const leads = started(await createLeadsSubgraph(subgraph));
+  const intelligence = started(await createIntelligenceSubgraph(subgraph));
+  const analytics = started(await createAnalyticsSubgraph(subgraph));
+  const billing = started(await createBillingSubgraph({ ...subgraph, periodCloseIntervalMs: 0 }));
+  const gateway = started(
+    await createGateway({
+      port: 0,
+      supergraphSdl: readSupergraphSdl(),
+      subgraphUrls: { leads: leads.url, intelligence: intelligence.url, analytics: analytics.url, billing: billing.url },
+      databaseUrl: appUrl,
+      identityPrivateKey: keys.privateKeyPem,
+      jwt,
+      logger,
+    }),
+  );
+  const signing = generateKeyPairSync("ed25519");
+  const bridgeToken = await database.clientToken({ sub: "bridge", tenant: "bench-bridge", role: Role.ADMIN, scopes: [SCOPE_ANY_TENANT, SCOPE_MANAGE_ACCOUNTS] });
+  const bridge = started(
+    await createBridge({
+      port: 0,
+      databaseUrl: appUrl,
+      publicKeys: [signing.publicKey.export({ type: "spki", format: "pem" }).toString()],
+      maxAgeMs: 90 * 60_000,
+      workflowSecrets: {},
+      logger,
+      processing: [inboxProcessing({ databaseUrl: appUrl, gatewayUrl: gateway.url, credentials: { bearer: bridgeToken }, logger })],
+    }),
+  );
+
+  const sentAt = new Map<string, number>();
+  const latencies: number[] = [];
+  let unexpected = 0;
+  const dashboardToken = await database.clientToken({ sub: "bench-dashboard", tenant: TENANT, role: Role.ADMIN, scopes: [] });
+  const client = createClient({ url: gateway.url.replace(/^http/, "ws"), webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${dashboardToken}` }, lazy: false, retryAttempts: 0 });
+  const unsubscribe = client.subscribe<{ leadScored: { lead: { ghlContactId: string | null } } }>(
+    { query: "subscription BenchScored { leadScored { lead { ghlContactId } score { value tier } } }" },
+    {
+      next: (result) => {
+        const contact = result.data?.leadScored.lead.ghlContactId;
+        const sent = contact ? sentAt.get(contact) : undefined;
+        // A contact is measured at its first score only (later rescorings are not arrivals).
+        if (contact && sent !== undefined) {
+          latencies.push(performance.now() - sent);
+          sentAt.delete(contact);
+        } else unexpected += 1;
+      },
+      error: () => undefined,
+      complete: () => undefined,
+    },
+  );
+
+  const statuses = new Map<number, number>();
+  async function send(n: number): Promise<void> {
+    const contactId = `benchC${n}x${randomUUID().slice(0, 8)}`;
+    const body = Buffer.from(
+      JSON.stringify({ type: "ContactCreate", locationId: TENANT, webhookId: randomUUID(), timestamp: new Date().toISOString(), id: contactId, firstName: "Hook", lastName: `Lead ${n}`, tags: ["bench"] }),
+    );
+    sentAt.set(contactId, performance.now());
+    const response = await fetch(`${bridge.url}${GHL_WEBHOOK_PATH}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-ghl-signature": sign(null, body, signing.privateKey).toString("base64") },
+      body,
+    });
+    await response.arrayBuffer();
+    statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
+  }
+
+  // Warm-up: the subscription live and every path compiled before measuring.
+  for (let i = 0; i < 5; i++) await send(-1 - i);
+  await new Promise((resolve) => setTimeout(resolve, 3_000));
+  latencies.length = 0;
+  statuses.clear();
+  sentAt.clear();
+  unexpected = 0;
+
+  const intervalMs = 1000 / RATE;
+  const runStarted = performance.now();
+  const sends: Promise<void>[] = [];
+  let n = 0;
+  for (; performance.now() - runStarted < DURATION_MS; n++) {
+    sends.push(send(n));
+    const next = runStarted + (n + 1) * intervalMs;
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, next - performance.now())));
+  }
+  await Promise.all(sends);
+  const sendSeconds = (performance.now() - runStarted) / 1000;
+  await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+  const rssMiB = Math.round(memoryUsage().rss / 2 ** 20);
+
+  unsubscribe();
+  await client.dispose();
+  for (const server of servers.reverse()) await server.stop();
+  await database.stop();
+
+  const sorted = [...latencies].sort((a, b) => a - b);
+  const result = {
+    benchmark: "webhook-latency",
+    date: new Date().toISOString(),
+    machine: machineInfo(),
+    settings: { webhooksPerSecond: RATE, durationMs: DURATION_MS, topology: "bridge, gateway and the four subgraphs in this process; one dashboard subscription" },
+    webhooksSent: n,
+    achievedPerSecond: +(n / sendSeconds).toFixed(1),
+    answers: Object.fromEntries(statuses),
+    scoredOnDashboard: sorted.length,
+    notArrivedWithin10s: sentAt.size,
+    arrivalToScoredMs: {
+      p50: +percentile(sorted, 50).toFixed(1),
+      p95: +percentile(sorted, 95).toFixed(1),
+      p99: +percentile(sorted, 99).toFixed(1),
+      max: +(sorted[sorted.length - 1] ?? Number.NaN).toFixed(1),
+    },
+    unexpectedEvents: unexpected,
+    processRssMiB: rssMiB,
+    budget: "p95 under 100 ms at 100 webhooks/s",
+  };
+  writeResult("webhook-latency", result, { echo: true });
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});
