@@ -5,7 +5,14 @@ import pg from "pg";
 import { generateIdentityKeyPair, type IdentityKeyPair } from "../lib/auth/identity";
 import { startEmbeddedPostgres, type RunningPostgres } from "../lib/db/embedded-postgres";
 import { createLogger, type Logger } from "../lib/logger";
-import type { JwtConfig } from "../gateway/src/config";
+import type { GatewayConfig, JwtConfig } from "../gateway/src/config";
+import { createGateway } from "../gateway/src/index";
+import type { RunningServer } from "../lib/http/http-server";
+import { readSupergraphSdl } from "../scripts/schema-files";
+import { createAnalyticsSubgraph } from "../subgraphs/analytics/src/index";
+import { createBillingSubgraph } from "../subgraphs/billing/src/index";
+import { createIntelligenceSubgraph } from "../subgraphs/intelligence/src/index";
+import { createLeadsSubgraph } from "../subgraphs/leads/src/index";
 import { signUserToken, type UserClaims } from "../gateway/src/auth/jwt";
 import { preparePlatformDatabase } from "../scripts/platform-database";
 import { seedDatabase } from "../scripts/seed/seed";
@@ -148,4 +155,53 @@ export function writeResult(name: string, result: unknown, options: { echo: bool
   writeFileSync(file, text);
   if (options.echo) process.stdout.write(text);
   return file;
+}
+
+/** The four subgraphs and the gateway, started in this process against a bench database. */
+export interface InProcessPlatform {
+  gatewayUrl: string;
+  /** Stops the gateway, then the subgraphs. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts leads, intelligence, analytics, billing (no period scheduler) and the gateway in
+ * this process, the way the live benchmarks measure them; `gateway` overrides the gateway's
+ * settings (subscription limits, say).
+ */
+export async function startInProcessPlatform(database: BenchDatabase, gateway: Partial<GatewayConfig> = {}): Promise<InProcessPlatform> {
+  const { logger, appUrl, keys, jwt } = database;
+  const servers: RunningServer[] = [];
+  const started = <T extends RunningServer>(server: T): T => {
+    servers.unshift(server);
+    return server;
+  };
+  try {
+    const subgraph = { port: 0, databaseUrl: appUrl, identityPublicKey: keys.publicKeyPem, logger };
+    const leads = started(await createLeadsSubgraph(subgraph));
+    const intelligence = started(await createIntelligenceSubgraph(subgraph));
+    const analytics = started(await createAnalyticsSubgraph(subgraph));
+    const billing = started(await createBillingSubgraph({ ...subgraph, periodCloseIntervalMs: 0 }));
+    const running = started(
+      await createGateway({
+        port: 0,
+        supergraphSdl: readSupergraphSdl(),
+        subgraphUrls: { leads: leads.url, intelligence: intelligence.url, analytics: analytics.url, billing: billing.url },
+        databaseUrl: appUrl,
+        identityPrivateKey: keys.privateKeyPem,
+        jwt,
+        logger,
+        ...gateway,
+      }),
+    );
+    return {
+      gatewayUrl: running.url,
+      async stop() {
+        for (const server of servers) await server.stop();
+      },
+    };
+  } catch (error) {
+    for (const server of servers) await server.stop().catch(() => undefined);
+    throw error;
+  }
 }

@@ -2,14 +2,7 @@ import "reflect-metadata";
 import { createClient, type Client } from "graphql-ws";
 import WebSocket from "ws";
 import { Role } from "../lib/auth/roles";
-import type { RunningServer } from "../lib/http/graphql-http";
-import { createGateway } from "../gateway/src/index";
-import { readSupergraphSdl } from "../scripts/schema-files";
-import { createAnalyticsSubgraph } from "../subgraphs/analytics/src/index";
-import { createBillingSubgraph } from "../subgraphs/billing/src/index";
-import { createIntelligenceSubgraph } from "../subgraphs/intelligence/src/index";
-import { createLeadsSubgraph } from "../subgraphs/leads/src/index";
-import { machineInfo, percentile, startBenchDatabase, writeResult } from "./bench-stack";
+import { machineInfo, percentile, startBenchDatabase, startInProcessPlatform, writeResult } from "./bench-stack";
 
 /**
  * Subscription delivery: live dashboards hold `leadChanged` and `leadScored` through the
@@ -64,31 +57,10 @@ function leadIdOf(data: unknown): string | undefined {
 
 async function main(): Promise<void> {
   const database = await startBenchDatabase();
-  const { logger, appUrl, keys, jwt } = database;
-  const servers: RunningServer[] = [];
-  const started = <T extends RunningServer>(server: T): T => {
-    servers.push(server);
-    return server;
-  };
-  const subgraph = { port: 0, databaseUrl: appUrl, identityPublicKey: keys.publicKeyPem, logger };
-  const leads = started(await createLeadsSubgraph(subgraph));
-  const intelligence = started(await createIntelligenceSubgraph(subgraph));
-  const analytics = started(await createAnalyticsSubgraph(subgraph));
-  const billing = started(await createBillingSubgraph({ ...subgraph, periodCloseIntervalMs: 0 }));
-  const gateway = started(
-    await createGateway({
-      port: 0,
-      supergraphSdl: readSupergraphSdl(),
-      subgraphUrls: { leads: leads.url, intelligence: intelligence.url, analytics: analytics.url, billing: billing.url },
-      databaseUrl: appUrl,
-      identityPrivateKey: keys.privateKeyPem,
-      jwt,
-      logger,
-      // The subscribers of one tenant exceed no per-tenant limit here; raised so the default never caps the run.
-      subscriptions: { maxPerTenant: 10_000 },
-    }),
-  );
-  const wsUrl = gateway.url.replace(/^http/, "ws");
+  // The subscribers of one tenant exceed no per-tenant limit here; raised so the default never caps the run.
+  const platform = await startInProcessPlatform(database, { subscriptions: { maxPerTenant: 10_000 } });
+  const gatewayUrl = platform.gatewayUrl;
+  const wsUrl = gatewayUrl.replace(/^http/, "ws");
 
   const tenants = Array.from({ length: TENANTS }, (_, i) => `bench-live-${i + 1}`);
   const tokens = new Map<string, string>();
@@ -137,7 +109,7 @@ async function main(): Promise<void> {
 
   async function createLead(tenant: string, n: number): Promise<void> {
     const startedAt = performance.now();
-    const response = await fetch(gateway.url, {
+    const response = await fetch(gatewayUrl, {
       method: "POST",
       headers: { "content-type": "application/json", authorization: `Bearer ${tokens.get(tenant)}` },
       body: JSON.stringify({ query: CREATE_LEAD, variables: { input: { firstName: "Live", lastName: `Lead ${n}`, budgetMax: 450_000, preferredAreas: ["Round Rock"] } } }),
@@ -169,7 +141,7 @@ async function main(): Promise<void> {
 
   for (const unsubscribe of subscriptions) unsubscribe();
   await Promise.all(clients.map((client) => client.dispose()));
-  for (const server of servers.reverse()) await server.stop();
+  await platform.stop();
   await database.stop();
 
   const expectedPerField = created * SUBSCRIBERS_PER_TENANT;

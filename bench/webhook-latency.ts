@@ -4,17 +4,10 @@ import { memoryUsage } from "node:process";
 import { createClient } from "graphql-ws";
 import WebSocket from "ws";
 import { Role, SCOPE_ANY_TENANT, SCOPE_MANAGE_ACCOUNTS } from "../lib/auth/roles";
-import type { RunningServer } from "../lib/http/graphql-http";
 import { createBridge } from "../bridge/src/index";
 import { GHL_WEBHOOK_PATH } from "../bridge/src/intake/webhook.route";
 import { inboxProcessing } from "../bridge/src/processing/inbox-processing";
-import { createGateway } from "../gateway/src/index";
-import { readSupergraphSdl } from "../scripts/schema-files";
-import { createAnalyticsSubgraph } from "../subgraphs/analytics/src/index";
-import { createBillingSubgraph } from "../subgraphs/billing/src/index";
-import { createIntelligenceSubgraph } from "../subgraphs/intelligence/src/index";
-import { createLeadsSubgraph } from "../subgraphs/leads/src/index";
-import { machineInfo, percentile, startBenchDatabase, writeResult } from "./bench-stack";
+import { machineInfo, percentile, startBenchDatabase, startInProcessPlatform, writeResult } from "./bench-stack";
 
 /**
  * GHL webhook to dashboard: signed `ContactCreate` webhooks are POSTed to the bridge at a
@@ -31,47 +24,26 @@ const TENANT = "bench-hooks";
 
 async function main(): Promise<void> {
   const database = await startBenchDatabase();
-  const { logger, appUrl, keys, jwt } = database;
-  const servers: RunningServer[] = [];
-  const started = <T extends RunningServer>(server: T): T => {
-    servers.push(server);
-    return server;
-  };
-  const subgraph = { port: 0, databaseUrl: appUrl, identityPublicKey: keys.publicKeyPem, logger };
-  const leads = started(await createLeadsSubgraph(subgraph));
-  const intelligence = started(await createIntelligenceSubgraph(subgraph));
-  const analytics = started(await createAnalyticsSubgraph(subgraph));
-  const billing = started(await createBillingSubgraph({ ...subgraph, periodCloseIntervalMs: 0 }));
-  const gateway = started(
-    await createGateway({
-      port: 0,
-      supergraphSdl: readSupergraphSdl(),
-      subgraphUrls: { leads: leads.url, intelligence: intelligence.url, analytics: analytics.url, billing: billing.url },
-      databaseUrl: appUrl,
-      identityPrivateKey: keys.privateKeyPem,
-      jwt,
-      logger,
-    }),
-  );
+  const { logger, appUrl } = database;
+  const platform = await startInProcessPlatform(database);
+  const gatewayUrl = platform.gatewayUrl;
   const signing = generateKeyPairSync("ed25519");
   const bridgeToken = await database.clientToken({ sub: "bridge", tenant: "bench-bridge", role: Role.ADMIN, scopes: [SCOPE_ANY_TENANT, SCOPE_MANAGE_ACCOUNTS] });
-  const bridge = started(
-    await createBridge({
+  const bridge = await createBridge({
       port: 0,
       databaseUrl: appUrl,
       publicKeys: [signing.publicKey.export({ type: "spki", format: "pem" }).toString()],
       maxAgeMs: 90 * 60_000,
       workflowSecrets: {},
       logger,
-      processing: [inboxProcessing({ databaseUrl: appUrl, gatewayUrl: gateway.url, credentials: { bearer: bridgeToken }, logger })],
-    }),
-  );
+    processing: [inboxProcessing({ databaseUrl: appUrl, gatewayUrl, credentials: { bearer: bridgeToken }, logger })],
+  });
 
   const sentAt = new Map<string, number>();
   const latencies: number[] = [];
   let unexpected = 0;
   const dashboardToken = await database.clientToken({ sub: "bench-dashboard", tenant: TENANT, role: Role.ADMIN, scopes: [] });
-  const client = createClient({ url: gateway.url.replace(/^http/, "ws"), webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${dashboardToken}` }, lazy: false, retryAttempts: 0 });
+  const client = createClient({ url: gatewayUrl.replace(/^http/, "ws"), webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${dashboardToken}` }, lazy: false, retryAttempts: 0 });
   const unsubscribe = client.subscribe<{ leadScored: { lead: { ghlContactId: string | null } } }>(
     { query: "subscription BenchScored { leadScored { lead { ghlContactId } score { value tier } } }" },
     {
@@ -129,7 +101,8 @@ async function main(): Promise<void> {
 
   unsubscribe();
   await client.dispose();
-  for (const server of servers.reverse()) await server.stop();
+  await bridge.stop();
+  await platform.stop();
   await database.stop();
 
   const sorted = [...latencies].sort((a, b) => a - b);

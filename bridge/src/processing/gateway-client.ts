@@ -48,9 +48,38 @@ const PERMANENT_CODES: ReadonlySet<string> = new Set([
   ErrorCode.PAYLOAD_TOO_LARGE,
 ]);
 
-/** The headers that present `credentials` to the gateway. */
-export function credentialHeaders(credentials: GatewayCredentials): Record<string, string> {
+function credentialHeaders(credentials: GatewayCredentials): Record<string, string> {
   return "apiKey" in credentials ? { "x-api-key": credentials.apiKey } : { authorization: `Bearer ${credentials.bearer}` };
+}
+
+/** Where and as whom the bridge calls the gateway. */
+export interface GatewayTarget {
+  gatewayUrl: string;
+  credentials: GatewayCredentials;
+  /** The header naming the tenant a `tenants:any` caller acts for. */
+  tenantHeader: string;
+  timeoutMs?: number;
+}
+
+/** What one POST came to: the HTTP status and the body (undefined when not JSON), or the transport failure. */
+export type GatewayPost = { sent: true; status: number; body: unknown } | { sent: false; error: unknown };
+
+/**
+ * One GraphQL POST to the gateway as the service caller acting for `tenantId`. Global fetch
+ * pools kept-alive connections per origin, so every caller shares one pool.
+ */
+export async function postToGateway(target: GatewayTarget, tenantId: string, query: string, variables: Record<string, unknown>): Promise<GatewayPost> {
+  try {
+    const response = await fetch(target.gatewayUrl, {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "application/graphql-response+json, application/json", ...credentialHeaders(target.credentials), [target.tenantHeader]: tenantId },
+      body: JSON.stringify({ query, variables }),
+      signal: AbortSignal.timeout(target.timeoutMs ?? 10_000),
+    });
+    return { sent: true, status: response.status, body: await response.json().catch(() => undefined) };
+  } catch (error) {
+    return { sent: false, error };
+  }
 }
 
 function transportReason(error: unknown): string {
@@ -68,32 +97,20 @@ function transportReason(error: unknown): string {
  * origin, so every worker shares one pool of kept-alive connections to the gateway.
  * Reasons it returns name status codes and error codes, never bodies or credentials.
  */
-export function createGatewayClient(options: { gatewayUrl: string; credentials: GatewayCredentials; tenantHeader: string; timeoutMs?: number }): GatewayClient {
-  const auth = credentialHeaders(options.credentials);
-  const timeoutMs = options.timeoutMs ?? 10_000;
+export function createGatewayClient(options: GatewayTarget): GatewayClient {
   return {
     async execute(tenantId, operation) {
-      let response: Response;
-      let body: unknown;
-      try {
-        response = await fetch(options.gatewayUrl, {
-          method: "POST",
-          headers: { "content-type": "application/json", accept: "application/graphql-response+json, application/json", ...auth, [options.tenantHeader]: tenantId },
-          body: JSON.stringify({ query: DOCUMENTS[operation.kind], variables: { input: operation.input } }),
-          signal: AbortSignal.timeout(timeoutMs),
-        });
-        body = await response.json().catch(() => undefined);
-      } catch (error) {
-        return { kind: "retry", reason: transportReason(error) };
-      }
+      const post = await postToGateway(options, tenantId, DOCUMENTS[operation.kind], { input: operation.input });
+      if (!post.sent) return { kind: "retry", reason: transportReason(post.error) };
+      const { status, body } = post;
       const parsed = responseSchema.safeParse(body);
-      if (response.status === 429 || response.status >= 500 || !parsed.success) {
-        return { kind: "retry", reason: `${operation.kind}: HTTP ${response.status}${parsed.success ? "" : " without a GraphQL response"}` };
+      if (status === 429 || status >= 500 || !parsed.success) {
+        return { kind: "retry", reason: `${operation.kind}: HTTP ${status}${parsed.success ? "" : " without a GraphQL response"}` };
       }
       const codes = (parsed.data.errors ?? []).map((error) => error.extensions?.code ?? ErrorCode.INTERNAL_SERVER_ERROR);
       if (codes.length > 0) {
         const kind = codes.every((code) => PERMANENT_CODES.has(code)) ? "permanent" : "retry";
-        return { kind, reason: `${operation.kind}: HTTP ${response.status}, ${[...new Set(codes)].join(", ")}` };
+        return { kind, reason: `${operation.kind}: HTTP ${status}, ${[...new Set(codes)].join(", ")}` };
       }
       const userErrors = parsed.data.data?.result?.userErrors;
       if (!userErrors) return { kind: "retry", reason: `${operation.kind}: empty result` };

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { credentialHeaders, type GatewayCredentials } from "../processing/gateway-client";
+import { postToGateway, type GatewayTarget } from "../processing/gateway-client";
 
 /** A lead's score as it stands now, with its best matches. */
 export interface LeadScoreSnapshot {
@@ -48,29 +48,17 @@ const responseSchema = z.object({
  * the tenant in `tenantHeader`. The write-back reads at write time rather than trusting the
  * event, so a write that waited (debounce, rate limit, retry) carries the latest values.
  */
-export function createLeadScoreReader(options: { gatewayUrl: string; credentials: GatewayCredentials; tenantHeader: string; timeoutMs?: number }): LeadScoreReader {
-  const auth = credentialHeaders(options.credentials);
-  const timeoutMs = options.timeoutMs ?? 10_000;
+export function createLeadScoreReader(options: GatewayTarget): LeadScoreReader {
   return {
     async read(tenantId, leadId) {
-      let response: Response;
-      let body: unknown;
-      try {
-        response = await fetch(options.gatewayUrl, {
-          method: "POST",
-          headers: { "content-type": "application/json", accept: "application/graphql-response+json, application/json", ...auth, [options.tenantHeader]: tenantId },
-          body: JSON.stringify({ query: QUERY, variables: { id: leadId } }),
-          signal: AbortSignal.timeout(timeoutMs),
-        });
-        body = await response.json().catch(() => undefined);
-      } catch (error) {
-        return { kind: "retry", reason: `lead lookup transport: ${error instanceof Error ? error.name : "unknown failure"}` };
-      }
+      const post = await postToGateway(options, tenantId, QUERY, { id: leadId });
+      if (!post.sent) return { kind: "retry", reason: `lead lookup transport: ${post.error instanceof Error ? post.error.name : "unknown failure"}` };
+      const { status, body } = post;
       const parsed = responseSchema.safeParse(body);
-      if (!parsed.success) return { kind: "retry", reason: `lead lookup: HTTP ${response.status} without a readable response` };
+      if (!parsed.success) return { kind: "retry", reason: `lead lookup: HTTP ${status} without a readable response` };
       const codes = (parsed.data.errors ?? []).map((error) => error.extensions?.code ?? "UNKNOWN");
       // A partial answer (matches failing) would write a wrong text: the whole lookup is retried.
-      if (codes.length > 0) return { kind: "retry", reason: `lead lookup: HTTP ${response.status}, ${[...new Set(codes)].join(", ")}` };
+      if (codes.length > 0) return { kind: "retry", reason: `lead lookup: HTTP ${status}, ${[...new Set(codes)].join(", ")}` };
       const lead = parsed.data.data?.lead;
       if (!lead) return { kind: "skip", reason: "lead not found" };
       if (lead.ghlContactId === null) return { kind: "skip", reason: "lead not from GHL" };
