@@ -4,6 +4,7 @@ import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/dis
 import { sql } from "kysely";
 import { createIdentitySigner } from "../../lib/auth/identity";
 import { createDatabase } from "../../lib/db/database";
+import { MAX_QUERY_TOKENS } from "../../lib/graphql/parse-limits";
 import { createErrorMasker, requestIdPlugin } from "../../lib/errors";
 import { startGraphQLHttpServer, type RunningServer } from "../../lib/http/graphql-http";
 import { createLogger } from "../../lib/logger";
@@ -85,7 +86,7 @@ export async function createGateway(config: GatewayConfig): Promise<GatewayServe
     includeStacktraceInErrorResponses: false,
     // The process supervisor owns signals and stops every server in order.
     stopOnTerminationSignals: false,
-    parseOptions: { maxTokens: 10_000 },
+    parseOptions: { maxTokens: MAX_QUERY_TOKENS },
     // Any of these headers forces a browser preflight, so a cross-site form cannot send one.
     csrfPrevention: { requestHeaders: ["authorization", "x-api-key", "apollo-require-preflight", "x-apollo-operation-name"] },
     plugins: [ApolloServerPluginLandingPageDisabled(), requestIdPlugin(), queryLimitsPlugin(limits), subscriptionsOverHttpPlugin()],

@@ -28,7 +28,8 @@ export interface LogPosition {
 /** The position before the first event. */
 export const LOG_START: LogPosition = { tx: "0", id: 0 };
 
-interface LogRow {
+/** A row of `events.log` as selected for reading (`tx` as text). */
+export interface LogRow {
   id: number;
   tenant_id: string;
   type: string;
@@ -65,7 +66,8 @@ export async function readHeadPosition(db: QueryExecutorProvider): Promise<LogPo
   return rows[0] ?? LOG_START;
 }
 
-function toStoredEvent(row: LogRow): StoredEvent {
+/** Maps a log row to a typed event, validating its payload against its type. */
+export function toStoredEvent(row: LogRow): StoredEvent {
   if (!isEventType(row.type)) throw new Error(`unknown event type in log: ${row.type} (id ${row.id})`);
   const base = { id: row.id, tx: row.tx, occurredAt: row.occurred_at, producer: row.producer, tenantId: row.tenant_id, aggregateId: row.aggregate_id };
   // The payload is re-validated on read: the log outlives the code that wrote it.

@@ -26,14 +26,13 @@ import type { Logger } from "../logger";
 import { metricsRegistry } from "../metrics";
 import type { IdentityContext } from "./federated-schema";
 import { mapSubscription } from "./subscription-stream";
+import { MAX_QUERY_TOKENS } from "../graphql/parse-limits";
 
 /** The path subscriptions are served on: the same as GraphQL over HTTP. */
 export const SUBSCRIPTIONS_PATH = "/graphql";
 
 /** How long `stop()` waits for sockets to finish their closing handshake before cutting them. */
 const STOP_GRACE_MS = 5_000;
-/** Parser token limit: a subscription document is small; a huge one is an attack. */
-const MAX_TOKENS = 10_000;
 
 const activeSubscriptions = new Gauge({
   name: "hub_subscriptions_active",
@@ -190,7 +189,7 @@ export function createSubscriptionServer<TContext extends IdentityContext>(optio
     }
     let document: DocumentNode;
     try {
-      document = parse(payload.query, { maxTokens: MAX_TOKENS });
+      document = parse(payload.query, { maxTokens: MAX_QUERY_TOKENS });
     } catch (error) {
       if (error instanceof GraphQLError) return [withCode(error, ErrorCode.GRAPHQL_PARSE_FAILED)];
       throw error;

@@ -50,7 +50,8 @@ interface InboxInsert {
 async function store(tenant: string, event: InboxInsert): Promise<string> {
   const id = uuidv7();
   const webhookId = `wh-${id}`;
-  const body = { ...event.body, locationId: tenant, webhookId };
+  // As intake stores a delivery: the row's type is the body's own.
+  const body = { ...event.body, type: event.type, locationId: tenant, webhookId };
   await sql`
     insert into bridge.inbox (id, webhook_id, tenant_id, type, contact_key, event_timestamp, payload, status)
     values (${id}, ${webhookId}, ${tenant}, ${event.type}, ${event.contactKey ?? null}, ${event.at ?? new Date()}, ${JSON.stringify(body)}::jsonb, 'PENDING')`.execute(stack.ownerDb);

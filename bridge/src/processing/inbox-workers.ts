@@ -72,10 +72,7 @@ function parseStoredEvent(row: Pick<ClaimedRow, "type" | "payload">): { ok: true
     const result = parseWorkflowEvent(row.payload);
     return result.ok ? { ok: true, parsed: { kind: "workflow", event: result.event } } : { ok: false, reason: `stored payload does not fit: ${result.error}` };
   }
-  // The row's type is what intake filed the row under (and what claims order by); the
-  // payload's own `type` is the same for every row intake stored, and the column wins if not.
-  const payload = typeof row.payload === "object" && row.payload !== null && !Array.isArray(row.payload) ? { ...row.payload, type: row.type } : row.payload;
-  const result = parseGhlEvent(payload);
+  const result = parseGhlEvent(row.payload);
   if (result.ok) return { ok: true, parsed: { kind: "ghl", event: result.event } };
   if ("unsupported" in result) return { ok: true, parsed: { kind: "unsupported", type: result.type } };
   return { ok: false, reason: `stored payload does not fit: ${result.error}` };

@@ -33,9 +33,7 @@ import { SubscriptionSlots, type SubscriptionSlot } from "./subscription-slots";
 import { SubscriptionStream } from "./subscription-stream";
 import { SupergraphSnapshot, type SchemaUpdate, type SubscriptionPlan } from "./supergraph-snapshot";
 import { UpstreamClients, type UpstreamFailure } from "./upstream-clients";
-
-/** Parser token limit, as for GraphQL over HTTP. */
-const MAX_TOKENS = 10_000;
+import { MAX_QUERY_TOKENS } from "../../../lib/graphql/parse-limits";
 
 /** A GraphQL request as a streaming transport received it (a graphql-ws subscribe, a graphql-sse request). */
 export interface StreamedRequest {
@@ -216,7 +214,7 @@ export class FederatedSubscriptions {
 
     let document: DocumentNode;
     try {
-      document = parse(request.query, { maxTokens: MAX_TOKENS });
+      document = parse(request.query, { maxTokens: MAX_QUERY_TOKENS });
     } catch (error) {
       if (error instanceof GraphQLError) return refuse(withCode(error, ErrorCode.GRAPHQL_PARSE_FAILED));
       throw error;
