@@ -1,7 +1,7 @@
-import pg from "pg";
 import { sql, type Kysely, type Transaction } from "kysely";
 import type { Logger } from "../logger";
 import { EVENTS_CHANNEL, loadPosition, readEvents, savePosition } from "./event-log";
+import { createNotificationListener } from "./notification-listener";
 import type { StoredEvent } from "./event-types";
 
 /** Options for {@link startEventConsumer}. */
@@ -74,11 +74,17 @@ export async function startEventConsumer<DB>(options: EventConsumerOptions<DB>):
     return running;
   }
 
-  const listener = new pg.Client({ connectionString: options.connectionString });
-  listener.on("notification", () => void drain());
-  listener.on("error", (error) => logger.warn({ err: error, consumer: name }, "event listener connection error"));
-  await listener.connect();
-  await listener.query(`listen ${EVENTS_CHANNEL}`);
+  // Reconnects after a dropped connection and drains on every (re)connect: notifications
+  // sent while it was down are lost, the events are not.
+  const listener = createNotificationListener({
+    connectionString: options.connectionString,
+    channel: EVENTS_CHANNEL,
+    name: `consumer:${name}`,
+    logger,
+    onNotification: () => void drain(),
+    onListening: () => void drain(),
+  });
+  await listener.start();
   const timer = setInterval(() => void drain(), options.pollMs ?? 1000);
   timer.unref();
   await drain();
@@ -89,7 +95,7 @@ export async function startEventConsumer<DB>(options: EventConsumerOptions<DB>):
       stopped = true;
       clearInterval(timer);
       await running;
-      await listener.end();
+      await listener.stop();
     },
   };
 }
