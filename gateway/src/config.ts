@@ -70,6 +70,12 @@ export interface GatewaySubscriptions {
    * the next one on, so it would wait for a change to see any state at all.
    */
   stateFields: readonly string[];
+  /**
+   * Events of one (shared) subscription whose entity fetches may run at once. They are
+   * still delivered in arrival order; overlapping them keeps a subscription's throughput
+   * from being one event per fetch round trip.
+   */
+  maxConcurrentEventExecutions: number;
 }
 
 /** Defaults for {@link GatewaySubscriptions}. */
@@ -82,6 +88,7 @@ export const DEFAULT_SUBSCRIPTIONS: GatewaySubscriptions = {
   maxBufferedBytes: 4 * 1024 * 1024,
   slowConsumerCloseGraceMs: 5_000,
   stateFields: ["dashboardUpdated", "usageUpdated"],
+  maxConcurrentEventExecutions: 16,
 };
 
 /** What the gateway needs to run. */

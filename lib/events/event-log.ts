@@ -10,10 +10,21 @@ export const EVENTS_CHANNEL = "hub_events";
  * at commit, in the same single statement.
  */
 export async function appendEvent(trx: QueryExecutorProvider, producer: string, event: NewEvent): Promise<void> {
+  await appendEvents(trx, producer, [event]);
+}
+
+/** Appends several events, in order, in one statement (as {@link appendEvent} does one). */
+export async function appendEvents(trx: QueryExecutorProvider, producer: string, events: readonly NewEvent[]): Promise<void> {
+  if (events.length === 0) return;
+  const rows = events.map(
+    (event) =>
+      sql`(${event.tenantId}, ${event.type}, ${event.aggregateId}, ${JSON.stringify(event.payload)}::jsonb, ${producer}, ${event.occurredAt ?? sql`now()`})`,
+  );
+  // Postgres folds the identical notifications of one transaction into one.
   await sql`
     with appended as (
       insert into events.log (tenant_id, type, aggregate_id, payload, producer, occurred_at)
-      values (${event.tenantId}, ${event.type}, ${event.aggregateId}, ${JSON.stringify(event.payload)}::jsonb, ${producer}, ${event.occurredAt ?? sql`now()`})
+      values ${sql.join(rows)}
       returning tenant_id
     )
     select pg_notify(${EVENTS_CHANNEL}, tenant_id) from appended`.execute(trx);

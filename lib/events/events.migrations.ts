@@ -1,6 +1,12 @@
 import { sql, type Kysely, type Migration } from "kysely";
 import { grantTenantTables, type MigrationSet } from "../db/migrate";
 
+/**
+ * The advisory lock (two-key form) a transaction holds while it may append to the log:
+ * readers look for its holders in pg_locks. No other lock in the platform uses this pair.
+ */
+const APPEND_LOCK = [7710, 1] as const;
+
 /** Migrations of the shared `events` schema: the log, consumer offsets, and the commit-safe reader. */
 export function eventsMigrations(appRole: string): MigrationSet {
   const createLog: Migration = {
@@ -101,12 +107,164 @@ export function eventsMigrations(appRole: string): MigrationSet {
       await sql`drop function events.head_position()`.execute(db);
     },
   };
+  const appendHorizon: Migration = {
+    async up(db: Kysely<unknown>) {
+      // Readers used to stop at the oldest transaction in flight (pg_snapshot_xmin). That
+      // made every long transaction hold every reader back, including ones that never append
+      // (a projection's batch, a report rebuild), and under load those batches grew longer
+      // the further behind they fell. Now a transaction that appends declares itself before
+      // its first write, by holding a shared advisory lock, and readers stop only at the oldest
+      // declared transaction in flight. Why that is enough: an undeclared transaction that has
+      // written can never append (checked below), and a declared one that has not written yet
+      // will get an xid above every xid given out so far.
+      await sql`
+        create function events.begin_append()
+        returns void
+        language plpgsql volatile
+        set search_path = pg_catalog, events
+        as $$
+        begin
+          if current_setting('events.appending', true) = 'on' then
+            return;
+          end if;
+          if pg_current_xact_id_if_assigned() is not null then
+            raise exception 'events.begin_append() must run before the transaction''s first write'
+              using errcode = '55000', hint = 'a transaction that appends to events.log declares it before writing anything';
+          end if;
+          perform pg_advisory_xact_lock_shared(${sql.lit(APPEND_LOCK[0])}, ${sql.lit(APPEND_LOCK[1])});
+          perform set_config('events.appending', 'on', true);
+        end
+        $$`.execute(db);
+      await sql`revoke all on function events.begin_append() from public`.execute(db);
+      await sql`grant execute on function events.begin_append() to ${sql.id(appRole)}`.execute(db);
+
+      // An append that is its transaction's first write declares itself; any other must have
+      // been declared. The id and the xid are taken here, after the declaration, not as
+      // column defaults: defaults are evaluated before BEFORE triggers, and nextval() itself
+      // may assign the transaction its xid.
+      await sql`
+        create function events.log_before_insert()
+        returns trigger
+        language plpgsql
+        set search_path = pg_catalog, events
+        as $$
+        begin
+          perform events.begin_append();
+          new.id := nextval('events.log_id_seq');
+          new.tx := pg_current_xact_id();
+          return new;
+        end
+        $$`.execute(db);
+      await sql`alter table events.log alter column tx drop default, alter column id drop default`.execute(db);
+      await sql`create trigger log_declared_append before insert on events.log for each row execute function events.log_before_insert()`.execute(db);
+
+      // The snapshot (taken at statement start) comes before the lock table is read, so a
+      // declared transaction missing from pg_locks has finished and a read in a later
+      // statement sees its rows. The conversion matches pg_locks' 32-bit xids to the
+      // snapshot's 64-bit ones: no two transactions in flight share the low 32 bits.
+      await sql`
+        create function events.append_horizon()
+        returns xid8
+        language sql volatile security definer
+        set search_path = pg_catalog, events
+        as $$
+          with snap as (select pg_current_snapshot() as s),
+          locks as materialized (select pid, locktype, classid, objid, objsubid, transactionid, mode, granted from pg_locks),
+          appenders as (
+            select l.transactionid::text::bigint as xid32
+            from locks a join locks l on l.pid = a.pid
+            where a.locktype = 'advisory' and a.classid = ${sql.lit(APPEND_LOCK[0])} and a.objid = ${sql.lit(APPEND_LOCK[1])} and a.objsubid = 2 and a.granted
+              and l.locktype = 'transactionid' and l.mode = 'ExclusiveLock' and l.granted
+          )
+          select least(
+            pg_snapshot_xmax(snap.s),
+            (select min(x) from pg_snapshot_xip(snap.s) as x where (x::text::bigint & 4294967295) in (select xid32 from appenders))
+          )
+          from snap
+        $$`.execute(db);
+      await sql`revoke all on function events.append_horizon() from public`.execute(db);
+
+      // plpgsql and volatile, so the read takes a snapshot after the horizon was computed.
+      // Under repeatable read the transaction's snapshot could predate the horizon: refused.
+      await sql`
+        create or replace function events.read_after(after_tx xid8, after_id bigint, max_rows integer)
+        returns setof events.log
+        language plpgsql volatile security definer
+        set search_path = pg_catalog, events
+        as $$
+        declare
+          horizon xid8;
+        begin
+          if current_setting('transaction_isolation') <> 'read committed' then
+            raise exception 'events.read_after needs read committed isolation' using errcode = '25000';
+          end if;
+          horizon := events.append_horizon();
+          return query
+            select * from events.log l
+            where (l.tx > after_tx or (l.tx = after_tx and l.id > after_id)) and l.tx < horizon
+            order by l.tx, l.id
+            limit max_rows;
+        end
+        $$`.execute(db);
+      await sql`
+        create or replace function events.head_position()
+        returns table (tx xid8, id bigint)
+        language plpgsql volatile security definer
+        set search_path = pg_catalog, events
+        as $$
+        declare
+          horizon xid8;
+        begin
+          if current_setting('transaction_isolation') <> 'read committed' then
+            raise exception 'events.head_position needs read committed isolation' using errcode = '25000';
+          end if;
+          horizon := events.append_horizon();
+          return query
+            select l.tx, l.id from events.log l
+            where l.tx < horizon
+            order by l.tx desc, l.id desc
+            limit 1;
+        end
+        $$`.execute(db);
+    },
+    async down(db: Kysely<unknown>) {
+      await sql`
+        create or replace function events.head_position()
+        returns table (tx xid8, id bigint)
+        language sql stable security definer
+        set search_path = pg_catalog, events
+        as $$
+          select l.tx, l.id from events.log l
+          where l.tx < pg_snapshot_xmin(pg_current_snapshot())
+          order by l.tx desc, l.id desc
+          limit 1
+        $$`.execute(db);
+      await sql`
+        create or replace function events.read_after(after_tx xid8, after_id bigint, max_rows integer)
+        returns setof events.log
+        language sql stable security definer
+        set search_path = pg_catalog, events
+        as $$
+          select * from events.log
+          where (tx > after_tx or (tx = after_tx and id > after_id))
+            and tx < pg_snapshot_xmin(pg_current_snapshot())
+          order by tx, id
+          limit max_rows
+        $$`.execute(db);
+      await sql`drop function events.append_horizon()`.execute(db);
+      await sql`drop trigger log_declared_append on events.log`.execute(db);
+      await sql`alter table events.log alter column tx set default pg_current_xact_id(), alter column id set default nextval('events.log_id_seq')`.execute(db);
+      await sql`drop function events.log_before_insert()`.execute(db);
+      await sql`drop function events.begin_append()`.execute(db);
+    },
+  };
   return {
     schema: "events",
     migrations: {
       "20261121T000000_create_log": createLog,
       "20261122T000200_consumer_lag": consumerLag,
       "20261123T000000_head_position": headPosition,
+      "20261202T000000_append_horizon": appendHorizon,
     },
   };
 }

@@ -696,12 +696,12 @@ describe("analytics over a hand-built March scenario", () => {
 // ---------------------------------------------------------------------------------------
 
 describe("out-of-order commits", () => {
-  /** A connection in an open transaction bound to `tenant`. */
+  /** A connection in an open transaction bound to `tenant`, declared as one that appends to the log. */
   async function openTransaction(): Promise<pg.Client> {
     const client = new pg.Client({ connectionString: testDatabaseUrls().app });
     await client.connect();
     await client.query("begin");
-    await client.query("select set_config('app.tenant_id', $1, true)", [tenant]);
+    await client.query("select set_config('app.tenant_id', $1, true), events.begin_append()", [tenant]);
     return client;
   }
 

@@ -198,4 +198,76 @@ describe("events log", () => {
     await Promise.all(replicas.map((r) => r.stop()));
     expect([...seen].sort()).toEqual(expected);
   });
+
+  describe("which transactions readers wait for", () => {
+    /** A client in a transaction that has written (so it holds an xid) but appended nothing. */
+    async function openTransactionThatWrote(name: string, declared: boolean): Promise<pg.Client> {
+      const client = new pg.Client({ connectionString: urls.app });
+      await client.connect();
+      await client.query("begin");
+      await client.query("select set_config('app.tenant_id', $1, true)", [tenant]);
+      if (declared) await client.query("select events.begin_append()");
+      await client.query("insert into events.consumer_offsets (consumer, last_tx, last_id) values ($1, '0', 0)", [name]);
+      return client;
+    }
+
+    it("a long transaction that never appends holds no reader back", async () => {
+      const { position: start } = await readMine(LOG_START);
+      const projection = await openTransactionThatWrote(`projection-${tenant}`, false);
+      try {
+        // Appended and committed after the projection took its xid, so a lower xid is in flight.
+        await db.transaction().execute(async (trx) => {
+          await sql`select set_config('app.tenant_id', ${tenant}, true)`.execute(trx);
+          await appendEvent(trx, "test", noteAdded("behind-a-projection"));
+        });
+        const read = await readMine(start);
+        expect(read.events.map((e) => e.aggregateId)).toEqual(["behind-a-projection"]);
+      } finally {
+        await projection.query("rollback");
+        await projection.end();
+      }
+    });
+
+    it("refuses an append after another write in an undeclared transaction, and changes nothing", async () => {
+      const client = await openTransactionThatWrote(`undeclared-${tenant}`, false);
+      try {
+        await expect(
+          client.query("insert into events.log (tenant_id, type, aggregate_id, payload, producer) values ($1, 'LeadNoteAdded', 'undeclared', $2, 'test')", [
+            tenant,
+            JSON.stringify({ noteId: "undeclared", author: "test" }),
+          ]),
+        ).rejects.toMatchObject({ code: "55000" });
+      } finally {
+        await client.query("rollback");
+        await client.end();
+      }
+      const { rows } = await sql<{ n: number }>`select count(*)::int as n from events.log where aggregate_id = 'undeclared'`.execute(owner);
+      expect(rows[0]!.n).toBe(0);
+    });
+
+    it("a declared transaction holds readers back from its first write until it commits, then its event comes first", async () => {
+      const { position: start } = await readMine(LOG_START);
+      const slow = await openTransactionThatWrote(`declared-${tenant}`, true);
+      await db.transaction().execute(async (trx) => {
+        await sql`select set_config('app.tenant_id', ${tenant}, true)`.execute(trx);
+        await appendEvent(trx, "test", noteAdded("declared-later-xid"));
+      });
+      const during = await readMine(start);
+      expect(during.events).toEqual([]);
+      await slow.query(
+        "insert into events.log (tenant_id, type, aggregate_id, payload, producer) values ($1, 'LeadNoteAdded', 'declared-earlier-xid', $2, 'test')",
+        [tenant, JSON.stringify({ noteId: "declared-earlier-xid", author: "test" })],
+      );
+      await slow.query("commit");
+      await slow.end();
+      const after = await readMine(during.position);
+      expect(after.events.map((e) => e.aggregateId)).toEqual(["declared-earlier-xid", "declared-later-xid"]);
+    });
+
+    it("refuses to read the log under repeatable read, where the snapshot could predate the horizon", async () => {
+      await expect(
+        db.transaction().setIsolationLevel("repeatable read").execute((trx) => readEvents(trx, LOG_START, 1)),
+      ).rejects.toMatchObject({ code: "25000" });
+    });
+  });
 });

@@ -128,7 +128,7 @@ function fromUpstream(error: GraphQLFormattedError): GraphQLError {
  * A subscription is planned like any operation; its plan's primary fetch is sent to the
  * owning subgraph over a multiplexed graphql-ws connection with the caller's identity
  * token, and every event it returns is completed by the rest of the plan through the
- * gateway's own `executeQueryPlan`, one event at a time, in order.
+ * gateway's own `executeQueryPlan`, several events at once, delivered in arrival order.
  *
  * Client subscriptions whose results must be identical (same tenant, role, scopes,
  * operation and variables: see `sharingKey`) share one upstream subscription and one
@@ -347,6 +347,7 @@ export class FederatedSubscriptions {
     const shared: SharedSubscription = new SharedSubscription({
       field,
       snapshot,
+      maxConcurrentExecutions: this.options.settings.maxConcurrentEventExecutions,
       execute: (event) => this.executeEvent(executor, event, identity),
       onClose: () => {
         if (this.shared.get(key) === shared) this.shared.delete(key);

@@ -63,7 +63,7 @@ export function sharedIdentity(identity: Identity): Identity {
 
 /**
  * One upstream event of a shared subscription, executed once for every member it was
- * pushed to, by whichever asks first.
+ * pushed to: when the subscription starts it, or when a member asks for it first.
  */
 class SharedEvent implements QueuedEvent {
   readonly receivedAt = performance.now();
@@ -71,21 +71,16 @@ class SharedEvent implements QueuedEvent {
 
   constructor(
     private readonly event: UpstreamEvent,
-    /** The event before it, until this one starts: executions follow arrival order. */
-    private previous: SharedEvent | undefined,
     private readonly execute: (event: UpstreamEvent) => Promise<ExecutionResult>,
   ) {}
 
+  /** Whether its execution has begun. */
+  get started(): boolean {
+    return this.execution !== undefined;
+  }
+
   result(): Promise<ExecutionResult> {
-    if (!this.execution) {
-      // One execution at a time, in arrival order, as a lone subscriber's reading would go.
-      // An earlier event that no member has asked for (they all left, or joined after it)
-      // is not waited for: nobody will read it.
-      const before = this.previous?.execution;
-      // Dropped, so executed events do not hold on to every event before them.
-      this.previous = undefined;
-      this.execution = before ? before.then(() => this.execute(this.event)) : this.execute(this.event);
-    }
+    this.execution ??= this.execute(this.event);
     return this.execution;
   }
 }
@@ -98,6 +93,8 @@ export interface SharedSubscriptionOptions {
   snapshot: SupergraphSnapshot;
   /** Turns one upstream event into every member's result (masked); must not reject. */
   execute(event: UpstreamEvent): Promise<ExecutionResult>;
+  /** Events executing at once; more wait, and start in arrival order. */
+  maxConcurrentExecutions: number;
   /** Called once, as it closes: forget it, so the next identical subscribe starts afresh. */
   onClose(): void;
 }
@@ -109,8 +106,10 @@ export interface SharedSubscriptionOptions {
  *
  * Each member keeps what is its own: its bounded queue and order, its slow-consumer drop,
  * its credential expiry and its ending, its slot and its metrics. Fanning out only queues
- * an event for each member, so a member whose socket is slow delays nobody else; an event
- * executes when its first reader asks for it, and the others read the same result.
+ * an event for each member, so a member whose socket is slow delays nobody else. Events
+ * execute as they arrive, up to `maxConcurrentExecutions` at once (a member that reaches a
+ * waiting one starts it), and every member reads the same result in arrival order: a
+ * burst costs about one round trip of entity fetches, not one per event.
  *
  * A member that joins a running shared subscription gets events from the next one on:
  * nothing that arrived before it joined is replayed, since the gateway cannot tell an event
@@ -127,8 +126,9 @@ export class SharedSubscription {
   /** Its own id, sent upstream as the request id, and logged beside each member's. */
   readonly id = uuidv7();
   private readonly members = new Set<SubscriptionStream>();
-  /** The newest event, which the next one executes after. */
-  private last: SharedEvent | undefined;
+  /** Events not yet started, oldest first. */
+  private readonly waiting: SharedEvent[] = [];
+  private executing = 0;
   private closeUpstream: (() => void) | undefined;
   private closed = false;
 
@@ -172,10 +172,24 @@ export class SharedSubscription {
   /** Takes an event from the owning subgraph and queues it for every member. */
   push(event: UpstreamEvent): void {
     if (this.closed) return;
-    const queued = new SharedEvent(event, this.last, this.options.execute);
-    this.last = queued;
+    const queued = new SharedEvent(event, this.options.execute);
     // A copy: a member that overflows is dropped, and leaves, during the loop.
     for (const member of [...this.members]) member.push(queued);
+    this.waiting.push(queued);
+    this.startWaiting();
+  }
+
+  private startWaiting(): void {
+    while (!this.closed && this.executing < this.options.maxConcurrentExecutions) {
+      const next = this.waiting.shift();
+      if (!next) return;
+      if (next.started) continue;
+      this.executing += 1;
+      void next.result().finally(() => {
+        this.executing -= 1;
+        this.startWaiting();
+      });
+    }
   }
 
   /**
@@ -191,7 +205,7 @@ export class SharedSubscription {
   private close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.last = undefined;
+    this.waiting.length = 0;
     this.closeUpstream?.();
     this.closeUpstream = undefined;
     upstreamSubscriptions.dec({ field: this.options.field });

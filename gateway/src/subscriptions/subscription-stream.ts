@@ -6,7 +6,7 @@ import { deliveredEvents, deliverySeconds, type EndReason } from "./subscription
 
 /**
  * An upstream event on its way to a client: when it arrived from its subgraph, and its
- * result, executed when first asked for (one execution answers every stream it was pushed to).
+ * result, executed once however many streams it was pushed to (see `SharedSubscription`).
  */
 export interface QueuedEvent {
   /** `performance.now()` at its arrival from the subgraph. */
@@ -68,7 +68,7 @@ function preempts(reason: EndReason): boolean {
  * It shares the queue with a subgraph's `createSubscriberQueue` but not the rest, on purpose:
  * there a subscriber that falls behind a shared feed ends alone, with `SUBSCRIBER_TOO_SLOW`
  * in its own stream; here the client behind a socket is too slow, so the transport drops the
- * client (`onOverflow`), events are executed only as they are read, and an ending carries a
+ * client (`onOverflow`), events are executed ahead of the reader (a bounded number at once), and an ending carries a
  * result of its own that may pre-empt what is still queued.
  */
 export class SubscriptionStream implements AsyncIterableIterator<ExecutionResult>, SessionSubscription {

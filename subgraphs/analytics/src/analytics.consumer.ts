@@ -1,7 +1,7 @@
 import type { Kysely } from "kysely";
 import { Gauge } from "prom-client";
 import { setTransactionTenant } from "../../../lib/db/tenant";
-import { startEventConsumer, type EventConsumer } from "../../../lib/events/event-consumer";
+import { PROJECTION_COALESCE_MS, startEventConsumer, type EventConsumer } from "../../../lib/events/event-consumer";
 import { consumerLag, type ConsumerLag } from "../../../lib/events/event-log";
 import { notifyProjected } from "../../../lib/events/projection-notify";
 import type { Logger } from "../../../lib/logger";
@@ -29,6 +29,7 @@ export function startAnalyticsConsumer(
     db,
     connectionString,
     logger,
+    coalesceMs: PROJECTION_COALESCE_MS,
     ...(options.pollMs !== undefined ? { pollMs: options.pollMs } : {}),
     async handle(events, trx) {
       let tenant: string | undefined;

@@ -1,6 +1,6 @@
 import type { Kysely } from "kysely";
 import { setTransactionTenant } from "../../../lib/db/tenant";
-import { startEventConsumer, type EventConsumer } from "../../../lib/events/event-consumer";
+import { PROJECTION_COALESCE_MS, startEventConsumer, type EventConsumer } from "../../../lib/events/event-consumer";
 import { consumerLag } from "../../../lib/events/event-log";
 import type { StoredEvent } from "../../../lib/events/event-types";
 import { notifyProjected } from "../../../lib/events/projection-notify";
@@ -54,6 +54,7 @@ export function startBillingConsumer(
     db,
     connectionString,
     logger,
+    coalesceMs: PROJECTION_COALESCE_MS,
     ...(options.pollMs !== undefined ? { pollMs: options.pollMs } : {}),
     handle: async (events, trx) => void (await meterEvents(trx, events)),
   });

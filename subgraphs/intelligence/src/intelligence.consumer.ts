@@ -142,6 +142,7 @@ export function startIntelligenceConsumer(
     db,
     connectionString,
     logger: deps.logger,
+    appendsEvents: true,
     ...(options.pollMs !== undefined ? { pollMs: options.pollMs } : {}),
     async handle(events, trx) {
       const byTenant = new Map<string, RelevantEvent[]>();

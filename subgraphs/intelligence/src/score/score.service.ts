@@ -1,7 +1,7 @@
 import type { Kysely } from "kysely";
 import type { Identity } from "../../../../lib/auth/identity";
 import { withTenant } from "../../../../lib/db/tenant";
-import { appendEvent } from "../../../../lib/events/event-log";
+import { appendEvents } from "../../../../lib/events/event-log";
 import { UserErrorCode, userError } from "../../../../lib/graphql/user-error";
 import { isUuid, uuidv7 } from "../../../../lib/ids";
 import type { IntelligenceDatabase, ScoreRow } from "../database";
@@ -78,9 +78,11 @@ export async function recordScores(
       return [{ id: uuidv7(), tenant_id: tenantId, lead_id: lead.leadId, value: score.value, tier: score.tier, factors: factorsJson(score.factors), model_version: score.modelVersion, revision: lead.revision }];
     }),
   );
-  for (const row of rows) {
-    await appendEvent(trx, INTELLIGENCE_PRODUCER, {
-      type: "LeadScored",
+  await appendEvents(
+    trx,
+    INTELLIGENCE_PRODUCER,
+    rows.map((row) => ({
+      type: "LeadScored" as const,
       tenantId,
       aggregateId: row.lead_id,
       payload: {
@@ -91,8 +93,8 @@ export async function recordScores(
         modelVersion: row.model_version,
         revision: row.revision,
       },
-    });
-  }
+    })),
+  );
   return new Map(rows.map((row) => [row.lead_id, row]));
 }
 
