@@ -11,7 +11,7 @@ import { signUserToken } from "../../gateway/src/auth/jwt";
 import type { GatewayConfig } from "../../gateway/src/config";
 import { createGateway, type GatewayServer } from "../../gateway/src/index";
 import { eventually } from "../helpers/eventually";
-import { PROFILES_SDL, SUBJECT, startProfilesSubgraph, type ProfilesSubgraph } from "../helpers/profiles-subgraph";
+import { HELD_PREFIX, PROFILES_SDL, SUBJECT, startProfilesSubgraph, type ProfilesSubgraph } from "../helpers/profiles-subgraph";
 import { PROBE, publishUntilReceived, signalsTypeDefs, startSignalsSubgraph, type SignalsSubgraph } from "../helpers/signals-subgraph";
 import { JWT, graphql, testDatabaseUrls, uniqueTenant } from "../helpers/stack";
 import { composeSupergraph } from "../helpers/test-subgraph";
@@ -244,6 +244,22 @@ describe("federated subscriptions", () => {
     const burst = record<{ signalBurst: { seq: number } }>(ws, "subscription { signalBurst(count: 300) { seq } }");
     expect(await burst.ended).toEqual({ kind: "complete" });
     expect(burst.results.map((result) => result.data?.signalBurst.seq)).toEqual(Array.from({ length: 300 }, (_, i) => i + 1));
+  });
+
+  it("runs the entity fetches of several events at once, and still delivers them in arrival order", async () => {
+    const tenant = uniqueTenant("overlap");
+    const ws = await client(tenant);
+    const subscription = record<{ signals: { seq: number; subject: { id: string } | null } }>(ws, SIGNALS, { channel: "overlap" });
+    await listening(tenant, "overlap");
+    const ids = ["a", "b", "c", "d"].map((suffix) => `${HELD_PREFIX}${tenant}-${suffix}`);
+    for (const id of ids) signals.publish(tenant, "overlap", { text: id, entityId: id });
+    // All four fetches wait at once: one event at a time would leave a single one waiting.
+    await eventually(async () => expect(profiles.held().filter((id) => id.includes(tenant)).sort()).toEqual([...ids].sort()));
+    // Answered last to first: the client must still see the first event first.
+    for (const id of [...ids].reverse()) profiles.release(id);
+    const results = await subscription.received(4);
+    expect(results.map((result) => result.data?.signals.subject?.id)).toEqual(ids);
+    expect(results.map((result) => result.data?.signals.seq)).toEqual([1, 2, 3, 4]);
   });
 
   it("multiplexes every subscription over one connection to the owning subgraph", async () => {

@@ -25,7 +25,14 @@ export const PROFILES_SDL = parse(`
 export interface ProfilesSubgraph extends TestSubgraph {
   /** Subjects resolved so far for `tenant`'s callers: one per event execution that fetched one. */
   resolvedFor(tenant: string): number;
+  /** Ids of the subjects named `held-…` whose fetch is waiting now, in the order they came. */
+  held(): string[];
+  /** Lets the waiting fetch of subject `id` answer. */
+  release(id: string): void;
 }
+
+/** Subjects with this id prefix are not resolved until the test releases them. */
+export const HELD_PREFIX = "held-";
 
 /**
  * Starts the profiles subgraph: every `Subject` exists, named after its id, and its `owner`
@@ -33,6 +40,7 @@ export interface ProfilesSubgraph extends TestSubgraph {
  */
 export async function startProfilesSubgraph(options: { identityPublicKey: string }): Promise<ProfilesSubgraph> {
   const resolved = new Map<string, number>();
+  const waiting = new Map<string, () => void>();
   const subgraph = await startTestSubgraph({
     name: "profiles",
     identityPublicKey: options.identityPublicKey,
@@ -40,9 +48,10 @@ export async function startProfilesSubgraph(options: { identityPublicKey: string
     resolvers: {
       Query: { subject: (_: unknown, args: { id: string }) => ({ id: args.id }) },
       Subject: {
-        __resolveReference: (reference: { id: string }, context: TestSubgraphContext) => {
+        __resolveReference: async (reference: { id: string }, context: TestSubgraphContext) => {
           const { tenant } = context.identity;
           resolved.set(tenant, (resolved.get(tenant) ?? 0) + 1);
+          if (reference.id.startsWith(HELD_PREFIX)) await new Promise<void>((resolve) => waiting.set(reference.id, resolve));
           return { id: reference.id };
         },
         name: (subject: { id: string }) => `subject ${subject.id}`,
@@ -50,5 +59,12 @@ export async function startProfilesSubgraph(options: { identityPublicKey: string
       },
     },
   });
-  return Object.assign(subgraph, { resolvedFor: (tenant: string) => resolved.get(tenant) ?? 0 });
+  return Object.assign(subgraph, {
+    resolvedFor: (tenant: string) => resolved.get(tenant) ?? 0,
+    held: () => [...waiting.keys()],
+    release: (id: string) => {
+      waiting.get(id)?.();
+      waiting.delete(id);
+    },
+  });
 }
