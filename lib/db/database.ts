@@ -53,6 +53,16 @@ export function createDatabase<DB>(connectionString: string, options: DatabaseOp
     poolErrors.inc(labels);
     poolLogger.warn({ err: error, pool: options.name }, "idle database connection lost");
   });
+  // A connection lost while checked out (a transaction between statements when Postgres
+  // stops) has no listener either: pg-pool removes its own on checkout and Kysely adds none,
+  // so the error event would crash the process. The statement in flight, if any, fails by
+  // itself, and the pool discards the broken connection when it comes back.
+  pool.on("connect", (client) => {
+    client.on("error", (error) => {
+      poolErrors.inc(labels);
+      poolLogger.warn({ err: error, pool: options.name }, "database connection lost while in use");
+    });
+  });
   return new Kysely<DB>({
     dialect: new PostgresDialect({ pool }),
     log(event: LogEvent) {

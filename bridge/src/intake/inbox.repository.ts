@@ -1,6 +1,5 @@
 import { sql, type Kysely } from "kysely";
 import { uuidv7 } from "../../../lib/ids";
-import { withTenant } from "../../../lib/db/tenant";
 import type { BridgeDatabase } from "../database";
 
 /** The channel notified, on commit, when a PENDING row lands in the inbox: workers wake on it. */
@@ -24,28 +23,22 @@ export interface NewInboxEntry {
  * this call added it, "duplicate" when a retry already had. Runs under the tenant's
  * row-level security; a PENDING row also notifies {@link INBOX_CHANNEL} in the same
  * transaction, so workers hear of it only once it is committed.
+ *
+ * One statement, so one round trip (this is the path GHL waits on): the inserted row is
+ * selected from the CTE that binds the tenant, which makes Postgres bind it before the row's
+ * policy check, and the statement is its own transaction.
  */
 export async function storeInboxEntry(db: Kysely<BridgeDatabase>, entry: NewInboxEntry): Promise<"stored" | "duplicate"> {
-  return withTenant(db, entry.tenantId, async (trx) => {
-    const inserted = await trx
-      .insertInto("bridge.inbox")
-      .values({
-        id: uuidv7(),
-        webhook_id: entry.webhookId,
-        tenant_id: entry.tenantId,
-        type: entry.type,
-        contact_key: entry.contactKey,
-        event_timestamp: entry.eventTimestamp,
-        payload: sql<string>`${entry.payloadJson}::jsonb`,
-        status: entry.status,
-        last_error: null,
-        processed_at: null,
-      })
-      .onConflict((conflict) => conflict.columns(["tenant_id", "webhook_id"]).doNothing())
-      .returning("id")
-      .executeTakeFirst();
-    if (inserted === undefined) return "duplicate";
-    if (entry.status === "PENDING") await sql`select pg_notify(${INBOX_CHANNEL}, '')`.execute(trx);
-    return "stored";
-  });
+  const { rows } = await sql<{ stored: number }>`
+    with tenant as (select set_config('app.tenant_id', ${entry.tenantId}, true) as tenant_id),
+    inserted as (
+      insert into bridge.inbox (id, webhook_id, tenant_id, type, contact_key, event_timestamp, payload, status, last_error, processed_at)
+      select ${uuidv7()}, ${entry.webhookId}, tenant.tenant_id, ${entry.type}, ${entry.contactKey}, ${entry.eventTimestamp}, ${entry.payloadJson}::jsonb, ${entry.status}, null, null
+      from tenant
+      on conflict (tenant_id, webhook_id) do nothing
+      returning status
+    )
+    select count(*)::int as stored
+    from (select case when status = 'PENDING' then pg_notify(${INBOX_CHANNEL}, '') end from inserted) as notified`.execute(db);
+  return rows[0]?.stored === 1 ? "stored" : "duplicate";
 }
