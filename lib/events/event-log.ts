@@ -56,9 +56,11 @@ export interface LogRow {
  *
  * Ids are handed out before commit, so id order is not commit order: reading "id > offset"
  * would skip an event whose transaction commits after a later id was consumed. So the log
- * is read in (tx, id) order and only up to the oldest transaction still in flight
- * (`pg_snapshot_xmin`): every transaction below it has settled and every future one gets
- * a larger xid, so nothing can ever appear behind the returned position.
+ * is read in (tx, id) order and only up to the oldest transaction still in flight that
+ * has declared it appends (`events.append_horizon`; see the append-horizon migration):
+ * every appender below it has settled, an undeclared transaction can never append, and
+ * every future appender gets a larger xid, so nothing can ever appear behind the returned
+ * position. Transactions that never append (a projection's batch) hold no reader back.
  */
 export async function readEvents(db: QueryExecutorProvider, after: LogPosition, limit: number): Promise<StoredEvent[]> {
   const { rows } = await sql<LogRow>`
