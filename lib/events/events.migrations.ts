@@ -165,9 +165,13 @@ export function eventsMigrations(appRole: string): MigrationSet {
       await sql`
         create function events.append_horizon()
         returns xid8
-        language sql volatile security definer
+        language plpgsql volatile security definer
         set search_path = pg_catalog, events
         as $$
+        declare
+          horizon xid8;
+        begin
+          -- PL/pgSQL, not SQL: a SQL function like this one is planned afresh on every call.
           with snap as (select pg_current_snapshot() as s),
           locks as materialized (select pid, locktype, classid, objid, objsubid, transactionid, mode, granted from pg_locks),
           appenders as (
@@ -180,7 +184,10 @@ export function eventsMigrations(appRole: string): MigrationSet {
             pg_snapshot_xmax(snap.s),
             (select min(x) from pg_snapshot_xip(snap.s) as x where (x::text::bigint & 4294967295) in (select xid32 from appenders))
           )
-          from snap
+          into horizon
+          from snap;
+          return horizon;
+        end
         $$`.execute(db);
       await sql`revoke all on function events.append_horizon() from public`.execute(db);
 
@@ -199,9 +206,11 @@ export function eventsMigrations(appRole: string): MigrationSet {
             raise exception 'events.read_after needs read committed isolation' using errcode = '25000';
           end if;
           horizon := events.append_horizon();
+          -- A row comparison, so the (tx, id) index gives a range scan: the "or" form of the
+          -- same condition made every read scan the log from its start.
           return query
             select * from events.log l
-            where (l.tx > after_tx or (l.tx = after_tx and l.id > after_id)) and l.tx < horizon
+            where (l.tx, l.id) > (after_tx, after_id) and l.tx < horizon
             order by l.tx, l.id
             limit max_rows;
         end
