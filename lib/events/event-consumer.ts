@@ -2,7 +2,8 @@ import { sql, type Kysely, type Transaction } from "kysely";
 import type { Logger } from "../logger";
 import { EVENTS_CHANNEL, loadPosition, readEvents, savePosition, type LogPosition } from "./event-log";
 import { createNotificationListener } from "./notification-listener";
-import type { StoredEvent } from "./event-types";
+import type { EventType, StoredEvent } from "./event-types";
+import { WakeFilter } from "./wake-filter";
 
 /** Options for {@link startEventConsumer}. */
 export interface EventConsumerOptions<DB> {
@@ -31,6 +32,11 @@ export interface EventConsumerOptions<DB> {
    * Default 0 (read at once).
    */
   coalesceMs?: number;
+  /**
+   * The event types whose notifications wake this consumer; others are read with the next
+   * batch a wanted one (or the poll) starts. Default every type.
+   */
+  wakeOn?: readonly EventType[];
   /** Poll interval: the safety net for missed notifications and in-flight horizons. */
   pollMs?: number;
 }
@@ -61,6 +67,8 @@ export async function startEventConsumer<DB>(options: EventConsumerOptions<DB>):
   /** The position this process last saw saved; another replica may have moved past it. */
   let seen: LogPosition | undefined;
   let coalescing: NodeJS.Timeout | undefined;
+  const wakeOn = options.wakeOn ? new Set<string>(options.wakeOn) : undefined;
+  const wakes = new WakeFilter((_tenant, type) => !wakeOn || wakeOn.has(type));
 
   async function drainOnce(): Promise<number> {
     // Most wake-ups find nothing new (every event wakes every consumer): a read outside a
@@ -76,15 +84,16 @@ export async function startEventConsumer<DB>(options: EventConsumerOptions<DB>):
       const position = await loadPosition(trx, name);
       const events = await readEvents(trx, position, batchSize);
       const last = events[events.length - 1];
-      if (!last) return { count: 0, position };
+      if (!last) return { position, events };
       await options.handle(events, trx);
       const next = { tx: last.tx, id: last.id };
       await savePosition(trx, name, next);
-      return { count: events.length, position: next };
+      return { position: next, events };
     });
     // Only once committed: a batch rolled back is read again from where it started.
     seen = batch.position;
-    return batch.count;
+    wakes.read(batch.events);
+    return batch.events.length;
   }
 
   function drain(): Promise<void> {
@@ -114,7 +123,8 @@ export async function startEventConsumer<DB>(options: EventConsumerOptions<DB>):
     channel: EVENTS_CHANNEL,
     name: `consumer:${name}`,
     logger,
-    onNotification: () => {
+    onNotification: (payload) => {
+      if (!wakes.wake(payload)) return;
       const coalesceMs = options.coalesceMs ?? 0;
       if (coalesceMs <= 0) return void drain();
       coalescing ??= setTimeout(() => {

@@ -1,7 +1,7 @@
 import { sql, type QueryExecutorProvider } from "kysely";
 import { isEventType, parseEventPayload, type NewEvent, type StoredEvent } from "./event-types";
 
-/** Channel notified (on commit only) whenever an event is appended. */
+/** Channel notified (on commit only) whenever an event is appended; the payload names it (`<tenant>:<type>:<id>`). */
 export const EVENTS_CHANNEL = "hub_events";
 
 /**
@@ -20,14 +20,15 @@ export async function appendEvents(trx: QueryExecutorProvider, producer: string,
     (event) =>
       sql`(${event.tenantId}, ${event.type}, ${event.aggregateId}, ${JSON.stringify(event.payload)}::jsonb, ${producer}, ${event.occurredAt ?? sql`now()`})`,
   );
-  // Postgres folds the identical notifications of one transaction into one.
+  // One notification per event, naming it (see `parseEventNotification`): readers that want
+  // only some events skip the others.
   await sql`
     with appended as (
       insert into events.log (tenant_id, type, aggregate_id, payload, producer, occurred_at)
       values ${sql.join(rows)}
-      returning tenant_id
+      returning tenant_id, type, id
     )
-    select pg_notify(${EVENTS_CHANNEL}, tenant_id) from appended`.execute(trx);
+    select pg_notify(${EVENTS_CHANNEL}, tenant_id || ':' || type || ':' || id) from appended`.execute(trx);
 }
 
 /** Where a consumer stands in the log: after the event at (`tx`, `id`). */

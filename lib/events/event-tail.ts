@@ -4,6 +4,7 @@ import { createSubscriberQueue, type SubscriberQueue } from "../server/subscript
 import { EVENTS_CHANNEL, readEvents, readHeadPosition, type LogPosition } from "./event-log";
 import type { EventType, StoredEvent } from "./event-types";
 import { createNotificationListener } from "./notification-listener";
+import { WakeFilter } from "./wake-filter";
 
 /** A stored event of one of the types `T`. */
 export type StoredEventOf<T extends EventType> = Extract<StoredEvent, { type: T }>;
@@ -46,7 +47,10 @@ export interface EventTailOptions<DB> {
   batchSize?: number;
 }
 
-type Listener = (event: StoredEvent) => void;
+interface Listener {
+  types: ReadonlySet<string>;
+  offer(event: StoredEvent): void;
+}
 
 function hasType<T extends EventType>(event: StoredEvent, types: ReadonlySet<EventType>): event is StoredEventOf<T> {
   return types.has(event.type);
@@ -78,16 +82,20 @@ export function createEventTail<DB>(options: EventTailOptions<DB>): EventTail {
     channel: EVENTS_CHANNEL,
     name,
     logger,
-    onNotification: () => void drain(),
+    onNotification: (payload) => {
+      if (wakes.wake(payload)) void drain();
+    },
     onListening: () => void drain(),
   });
+  /** Only events some subscriber of that tenant wants wake the tail. */
+  const wakes = new WakeFilter((tenantId, type) => [...(listeners.get(tenantId) ?? [])].some((listener) => listener.types.has(type)));
 
   function dispatch(event: StoredEvent): void {
     const forTenant = listeners.get(event.tenantId);
     if (!forTenant) return;
     for (const listener of forTenant) {
       try {
-        listener(event);
+        listener.offer(event);
       } catch (error) {
         logger.error({ err: error, tail: name, eventId: event.id }, "event tail listener failed");
       }
@@ -96,6 +104,7 @@ export function createEventTail<DB>(options: EventTailOptions<DB>): EventTail {
 
   async function readBatch(from: LogPosition): Promise<number> {
     const events = await readEvents(db, from, batchSize);
+    wakes.read(events);
     for (const event of events) dispatch(event);
     const last = events[events.length - 1];
     if (last) position = { tx: last.tx, id: last.id };
@@ -166,8 +175,11 @@ export function createEventTail<DB>(options: EventTailOptions<DB>): EventTail {
       });
       // The tenant check is redundant with the per-tenant map, on purpose: tenant isolation
       // is the one property a subscription must never lose to a refactoring.
-      const listener: Listener = (event) => {
-        if (event.tenantId === tenant && hasType<T>(event, types)) queue.push(event);
+      const listener: Listener = {
+        types,
+        offer(event) {
+          if (event.tenantId === tenant && hasType<T>(event, types)) queue.push(event);
+        },
       };
       forTenant.add(listener);
       queues.add(queue);

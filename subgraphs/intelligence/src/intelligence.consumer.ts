@@ -7,7 +7,7 @@ import type { Logger } from "../../../lib/logger";
 import type { IntelligenceDatabase } from "./database";
 import type { LeadEvaluator } from "./evaluation/lead-evaluator";
 import type { LeadFeatures } from "./features/lead-features";
-import { applyFeatureEvent, isFeatureEvent, type FeatureEvent } from "./features/lead-features.events";
+import { FEATURE_EVENT_TYPES, applyFeatureEvent, isFeatureEvent, type FeatureEvent } from "./features/lead-features.events";
 import { deleteLeadIntelligence, findFeatures, saveFeatures } from "./features/lead-features.repository";
 import type { MessageAnalysis, MessageAnalyzer } from "./insight/analyzer/message-analyzer";
 import { MessageChannel } from "./insight/insight.enums";
@@ -143,6 +143,8 @@ export function startIntelligenceConsumer(
     connectionString,
     logger: deps.logger,
     appendsEvents: true,
+    // Scores and webhook outcomes, two of every three events, are nothing to it.
+    wakeOn: [...FEATURE_EVENT_TYPES, "LeadMessageReceived"],
     ...(options.pollMs !== undefined ? { pollMs: options.pollMs } : {}),
     async handle(events, trx) {
       const byTenant = new Map<string, RelevantEvent[]>();

@@ -8,9 +8,12 @@ type LeadSnapshot = EventPayload<"LeadCreated">["lead"];
 /** Events that change intelligence's picture of a lead. */
 export type FeatureEvent = Extract<StoredEvent, { type: "LeadCreated" | "LeadUpdated" | "LeadStatusChanged" | "LeadDeleted" }>;
 
+/** The types of {@link FeatureEvent}. */
+export const FEATURE_EVENT_TYPES: readonly FeatureEvent["type"][] = ["LeadCreated", "LeadUpdated", "LeadStatusChanged", "LeadDeleted"];
+
 /** Whether an event feeds the lead features read model. */
 export function isFeatureEvent(event: StoredEvent): event is FeatureEvent {
-  return event.type === "LeadCreated" || event.type === "LeadUpdated" || event.type === "LeadStatusChanged" || event.type === "LeadDeleted";
+  return (FEATURE_EVENT_TYPES as readonly string[]).includes(event.type);
 }
 
 /** What applying an event does to a lead's features. */
