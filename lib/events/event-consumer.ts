@@ -33,8 +33,9 @@ export interface EventConsumerOptions<DB> {
    */
   coalesceMs?: number;
   /**
-   * The event types whose notifications wake this consumer; others are read with the next
-   * batch a wanted one (or the poll) starts. Default every type.
+   * The event types this consumer acts on: only their notifications wake it, and a run of
+   * other events is passed over without a transaction (its saved position then trails them
+   * until the next batch with a wanted one). Default every type.
    */
   wakeOn?: readonly EventType[];
   /** Poll interval: the safety net for missed notifications and in-flight horizons. */
@@ -71,10 +72,21 @@ export async function startEventConsumer<DB>(options: EventConsumerOptions<DB>):
   const wakes = new WakeFilter((_tenant, type) => !wakeOn || wakeOn.has(type));
 
   async function drainOnce(): Promise<number> {
-    // Most wake-ups find nothing new (every event wakes every consumer): a read outside a
-    // transaction says so in one round trip. From a stale position it finds events another
-    // replica applied, and the batch below reads again from the saved position.
-    if (seen && (await readEvents(db, seen, 1)).length === 0) return 0;
+    // Many wake-ups find nothing new, or nothing this consumer wants: a read outside a
+    // transaction says so in one round trip, and events it does not want are passed over in
+    // memory (the saved position catches up with the next batch, whose handler skips them).
+    // From a stale position it finds events another replica applied, and the batch below
+    // reads again from the saved position.
+    if (seen) {
+      const ahead = await readEvents(db, seen, wakeOn ? batchSize : 1);
+      const last = ahead[ahead.length - 1];
+      if (!last) return 0;
+      if (wakeOn && !ahead.some((event) => wakeOn.has(event.type))) {
+        seen = { tx: last.tx, id: last.id };
+        wakes.read(ahead);
+        return ahead.length;
+      }
+    }
     const batch = await db.transaction().execute(async (trx) => {
       // Replicas of one consumer take turns: two reading the same position would apply a batch twice.
       await (options.appendsEvents

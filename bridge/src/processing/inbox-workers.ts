@@ -153,9 +153,10 @@ export async function startInboxWorkers(options: InboxWorkerOptions): Promise<In
     }
   }
 
-  async function claimOnce(): Promise<number> {
+  /** Claims into the free slots; true when it filled them all (more may be due). */
+  async function claimOnce(): Promise<{ claimed: number; filled: boolean }> {
     const free = concurrency - inFlight.size;
-    if (free <= 0 || stopped) return 0;
+    if (free <= 0 || stopped) return { claimed: 0, filled: false };
     const rows = await claimInbox(db, free, leaseMs, options.tenantPrefix ?? null);
     for (const row of rows) {
       const task: Promise<void> = handle(row).finally(() => {
@@ -165,7 +166,7 @@ export async function startInboxWorkers(options: InboxWorkerOptions): Promise<In
       });
       inFlight.add(task);
     }
-    return rows.length;
+    return { claimed: rows.length, filled: rows.length === free };
   }
 
   /** Claims until no slot is free or nothing is claimable; concurrent calls fold into one. */
@@ -180,8 +181,9 @@ export async function startInboxWorkers(options: InboxWorkerOptions): Promise<In
         do {
           pumpAgain = false;
           const got = await claimOnce();
-          claimed += got;
-          if (got > 0 && inFlight.size < concurrency) pumpAgain = true;
+          claimed += got.claimed;
+          // Fewer rows than free slots: nothing else was due then; a wake-up says when.
+          if (got.filled && inFlight.size < concurrency) pumpAgain = true;
         } while (pumpAgain && !stopped);
       } catch (error) {
         logger.warn({ err: error }, "claiming inbox rows failed; retrying on the next wake-up");
