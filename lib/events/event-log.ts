@@ -17,18 +17,15 @@ export async function appendEvent(trx: QueryExecutorProvider, producer: string, 
 export async function appendEvents(trx: QueryExecutorProvider, producer: string, events: readonly NewEvent[]): Promise<void> {
   if (events.length === 0) return;
   const rows = events.map(
-    (event) =>
-      sql`(${event.tenantId}, ${event.type}, ${event.aggregateId}, ${JSON.stringify(event.payload)}::jsonb, ${producer}, ${event.occurredAt ?? sql`now()`})`,
+    (event, order) =>
+      sql`(${order}::int, ${event.tenantId}::text, ${event.type}::text, ${event.aggregateId}::text, ${JSON.stringify(event.payload)}::jsonb, ${event.occurredAt ?? null}::timestamptz)`,
   );
-  // One notification per event, naming it (see `parseEventNotification`): readers that want
-  // only some events skip the others.
+  // events.append writes the row and its notification, which names the event (see
+  // `parseEventNotification`) so readers that want only some events skip the others.
   await sql`
-    with appended as (
-      insert into events.log (tenant_id, type, aggregate_id, payload, producer, occurred_at)
-      values ${sql.join(rows)}
-      returning tenant_id, type, id
-    )
-    select pg_notify(${EVENTS_CHANNEL}, tenant_id || ':' || type || ':' || id) from appended`.execute(trx);
+    select events.append(e.tenant, e.type, e.aggregate, e.payload, ${producer}, e.occurred_at)
+    from (values ${sql.join(rows)}) as e(ord, tenant, type, aggregate, payload, occurred_at)
+    order by e.ord`.execute(trx);
 }
 
 /** Where a consumer stands in the log: after the event at (`tx`, `id`). */

@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Migration } from "kysely";
 import { grantTenantTables, type MigrationSet } from "../db/migrate";
+import { EVENTS_CHANNEL } from "./event-log";
 
 /**
  * The advisory lock (two-key form) a transaction holds while it may append to the log:
@@ -9,6 +10,8 @@ const APPEND_LOCK = [7710, 1] as const;
 
 /** Migrations of the shared `events` schema: the log, consumer offsets, and the commit-safe reader. */
 export function eventsMigrations(appRole: string): MigrationSet {
+  // Written into the append function; the channel is the readers' contract, never renamed.
+  const channel = EVENTS_CHANNEL;
   const createLog: Migration = {
     async up(db: Kysely<unknown>) {
       await sql`
@@ -267,6 +270,34 @@ export function eventsMigrations(appRole: string): MigrationSet {
       await sql`drop function events.begin_append()`.execute(db);
     },
   };
+  const appendFunction: Migration = {
+    async up(db: Kysely<unknown>) {
+      // The one way an event is appended, from TypeScript (appendEvents) and from SQL (the
+      // bridge finishing a webhook in one statement): the row, then its notification, which
+      // names the event so readers can skip what they do not want.
+      await sql`
+        create function events.append(p_tenant text, p_type text, p_aggregate text, p_payload jsonb, p_producer text, p_occurred_at timestamptz default null)
+        returns bigint
+        language plpgsql volatile
+        set search_path = pg_catalog, events
+        as $$
+        declare
+          appended bigint;
+        begin
+          insert into events.log (tenant_id, type, aggregate_id, payload, producer, occurred_at)
+          values (p_tenant, p_type, p_aggregate, p_payload, p_producer, coalesce(p_occurred_at, now()))
+          returning id into appended;
+          perform pg_notify(${sql.lit(channel)}, p_tenant || ':' || p_type || ':' || appended);
+          return appended;
+        end
+        $$`.execute(db);
+      await sql`revoke all on function events.append(text, text, text, jsonb, text, timestamptz) from public`.execute(db);
+      await sql`grant execute on function events.append(text, text, text, jsonb, text, timestamptz) to ${sql.id(appRole)}`.execute(db);
+    },
+    async down(db: Kysely<unknown>) {
+      await sql`drop function events.append(text, text, text, jsonb, text, timestamptz)`.execute(db);
+    },
+  };
   return {
     schema: "events",
     migrations: {
@@ -274,6 +305,7 @@ export function eventsMigrations(appRole: string): MigrationSet {
       "20261122T000200_consumer_lag": consumerLag,
       "20261123T000000_head_position": headPosition,
       "20261202T000000_append_horizon": appendHorizon,
+      "20261202T000100_append_function": appendFunction,
     },
   };
 }

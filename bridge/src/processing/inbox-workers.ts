@@ -1,7 +1,6 @@
 import type { Kysely } from "kysely";
 import { TENANT_HEADER } from "../../../gateway/src/auth/authenticate";
 import { withTenant } from "../../../lib/db/tenant";
-import { appendEvent } from "../../../lib/events/event-log";
 import { createNotificationListener } from "../../../lib/events/notification-listener";
 import type { Logger } from "../../../lib/logger";
 import type { BridgeDatabase } from "../database";
@@ -119,28 +118,22 @@ export async function startInboxWorkers(options: InboxWorkerOptions): Promise<In
   let pumpAgain = false;
 
   async function record(row: ClaimedRow, verdict: Verdict): Promise<void> {
-    await withTenant<ProcessingDatabase, void>(db, row.tenantId, async (trx) => {
-      if (verdict.status === "RETRY") {
-        if (row.attempts < options.maxAttempts) {
-          const next = new Date(Date.now() + backoffDelayMs(options.backoff, row.attempts));
-          if (!(await scheduleRetry(trx, row, next, verdict.error))) logger.warn({ inboxId: row.id }, "inbox lease lost before retry was scheduled");
-          return;
-        }
-        verdict = { status: "DEAD", note: `gave up after ${row.attempts} attempts: ${verdict.error}` };
-      }
-      const latencyMs = await finishRow(trx, row, verdict.status, verdict.note);
-      if (latencyMs === null) {
-        // Another worker holds the row now (this one's lease ran out): it records the outcome.
-        logger.warn({ inboxId: row.id }, "inbox lease lost before the event was recorded");
+    if (verdict.status === "RETRY") {
+      const { error } = verdict;
+      if (row.attempts < options.maxAttempts) {
+        const next = new Date(Date.now() + backoffDelayMs(options.backoff, row.attempts));
+        const scheduled = await withTenant<ProcessingDatabase, boolean>(db, row.tenantId, (trx) => scheduleRetry(trx, row, next, error));
+        if (!scheduled) logger.warn({ inboxId: row.id }, "inbox lease lost before retry was scheduled");
         return;
       }
-      await appendEvent(trx, PRODUCER, {
-        type: "WebhookProcessed",
-        tenantId: row.tenantId,
-        aggregateId: row.webhookId,
-        payload: { webhookType: row.type, latencyMs, outcome: verdict.status },
-      });
-    });
+      verdict = { status: "DEAD", note: `gave up after ${row.attempts} attempts: ${error}` };
+    }
+    // The outcome and its WebhookProcessed event, together.
+    if ((await finishRow(db, row, verdict.status, verdict.note, PRODUCER)) === null) {
+      // Another worker holds the row now (this one's lease ran out): it records the outcome.
+      logger.warn({ inboxId: row.id }, "inbox lease lost before the event was recorded");
+      return;
+    }
     logger.info({ inboxId: row.id, type: row.type, attempt: row.attempts, outcome: verdict.status }, "webhook processed");
   }
 

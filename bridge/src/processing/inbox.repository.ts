@@ -59,21 +59,16 @@ export async function claimInbox(db: QueryExecutorProvider, limit: number, lease
 export type FinalStatus = Extract<InboxStatus, "APPLIED" | "IGNORED" | "DEAD">;
 
 /**
- * Marks a held row finished; returns the time from receipt to now in milliseconds, or null
- * when the lease was lost (another worker took the row over after this one's expired).
- * Call in the tenant's transaction.
+ * Marks a held row finished and appends its `WebhookProcessed` event (by `producer`), in
+ * one statement that is its own transaction (`bridge.finish_inbox`). Returns the time from
+ * receipt to now in milliseconds, or null when the lease was lost (another worker took the
+ * row over after this one's expired) and nothing was written.
  */
-export async function finishRow(trx: Db, row: ClaimedRow, status: FinalStatus, note: string | null): Promise<number | null> {
-  const updated = await trx
-    .updateTable("bridge.inbox")
-    .set({ status, last_error: note, processed_at: sql<Date>`now()`, locked_until: null })
-    .where("tenant_id", "=", row.tenantId)
-    .where("id", "=", row.id)
-    .where("status", "=", "PROCESSING")
-    .where("attempts", "=", row.attempts)
-    .returning(sql<number>`extract(epoch from (now() - received_at)) * 1000`.as("latency_ms"))
-    .executeTakeFirst();
-  return updated ? Math.max(0, Number(updated.latency_ms)) : null;
+export async function finishRow(db: QueryExecutorProvider, row: ClaimedRow, status: FinalStatus, note: string | null, producer: string): Promise<number | null> {
+  const { rows } = await sql<{ latency_ms: number | null }>`
+    select bridge.finish_inbox(${row.tenantId}, ${row.id}::uuid, ${row.attempts}, ${status}, ${note}, ${producer}) as latency_ms`.execute(db);
+  const latency = rows[0]?.latency_ms;
+  return latency === null || latency === undefined ? null : Number(latency);
 }
 
 /** Puts a held row back for another attempt at `nextAttemptAt`; false when the lease was lost. */
