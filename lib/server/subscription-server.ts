@@ -25,7 +25,7 @@ import { isRequestId, uuidv7 } from "../ids";
 import type { Logger } from "../logger";
 import { metricsRegistry } from "../metrics";
 import type { IdentityContext } from "./federated-schema";
-import { mapSubscription } from "./subscription-stream";
+import { SUBSCRIPTION_LOOKAHEAD, mapSubscription } from "./subscription-stream";
 import { MAX_QUERY_TOKENS } from "../graphql/parse-limits";
 
 /** The path subscriptions are served on: the same as GraphQL over HTTP. */
@@ -110,7 +110,7 @@ function isStream(result: unknown): result is AsyncIterable<unknown> {
 async function subscribeEventByEvent(args: ExecutionArgs, contextForEvent: () => unknown): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
   const stream = await createSourceEventStream(args);
   if (!isStream(stream)) return stream;
-  return mapSubscription(stream[Symbol.asyncIterator](), (event) => execute({ ...args, rootValue: event, contextValue: contextForEvent() }));
+  return mapSubscription(stream[Symbol.asyncIterator](), (event) => execute({ ...args, rootValue: event, contextValue: contextForEvent() }), { ahead: SUBSCRIPTION_LOOKAHEAD });
 }
 
 function refuseUpgrade(socket: Duplex, status: 404 | 503, reason: string): void {

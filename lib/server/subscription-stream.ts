@@ -113,27 +113,92 @@ export function createSubscriberQueue<T>(options: SubscriberQueueOptions): Subsc
 }
 
 /**
+ * The `ahead` of the platform's subscription streams: enough to cover a burst's database
+ * round trips, small next to {@link SUBSCRIBER_QUEUE_LIMIT}.
+ */
+export const SUBSCRIPTION_LOOKAHEAD = 16;
+
+/** How far {@link mapSubscription} may run ahead of its reader. */
+export interface MapSubscriptionOptions {
+  /**
+   * Values whose transform may run before the reader asks for them (default 1: one at a
+   * time). Results still come out in order; overlapping transforms that each wait on the
+   * database lets one subscription keep up with more than one event per round trip, and
+   * DataLoader batches their loads.
+   */
+  ahead?: number;
+}
+
+/** A value taken from the source and being transformed, or the source's end. */
+type Step<U> = Promise<IteratorResult<U | null, undefined>>;
+
+/**
  * Maps a subscription's stream value by value, in order; a `null` from `transform` means
  * "nothing for this subscriber" and the value is skipped. If `transform` or the source
- * fails, the source is released before the error surfaces: GraphQL does not call
- * `return()` on a stream whose `next()` rejected.
+ * fails, the source is released before the error surfaces (in order, after the values
+ * before it): GraphQL does not call `return()` on a stream whose `next()` rejected.
+ *
+ * The source is read by one reader at a time, as subscriber queues require; with `ahead`
+ * above 1 that reader takes values before they are asked for, up to `ahead` waiting, so
+ * a subscriber that falls behind still fills its source's queue and is ended by it.
  */
-export function mapSubscription<T, U>(source: AsyncIterator<T>, transform: (value: T) => Promise<U | null> | U | null): AsyncIterableIterator<U> {
+export function mapSubscription<T, U>(
+  source: AsyncIterator<T>,
+  transform: (value: T) => Promise<U | null> | U | null,
+  options: MapSubscriptionOptions = {},
+): AsyncIterableIterator<U> {
+  const ahead = Math.max(1, options.ahead ?? 1);
+  const started: Step<U>[] = [];
+  let reading = false;
+  let ended = false;
+
   async function release(): Promise<void> {
+    ended = true;
+    started.length = 0;
     await source.return?.();
   }
+
+  /** Starts reading the next value when there is room and no read is under way. */
+  function fill(): void {
+    if (ended || reading || started.length >= ahead) return;
+    reading = true;
+    const step: Step<U> = source.next().then(
+      async (item) => {
+        reading = false;
+        if (item.done) {
+          ended = true;
+          return DONE;
+        }
+        fill();
+        return { done: false, value: await transform(item.value) };
+      },
+      (error: unknown) => {
+        reading = false;
+        ended = true;
+        throw error;
+      },
+    );
+    // Read in order by next(); until then a failure must not count as unhandled.
+    step.catch(() => undefined);
+    started.push(step);
+  }
+
   return {
     async next(): Promise<IteratorResult<U, undefined>> {
-      try {
-        for (;;) {
-          const item = await source.next();
-          if (item.done) return DONE;
-          const mapped = await transform(item.value);
-          if (mapped !== null) return { done: false, value: mapped };
+      for (;;) {
+        fill();
+        const step = started.shift();
+        if (!step) return DONE;
+        fill();
+        let result: IteratorResult<U | null, undefined>;
+        try {
+          result = await step;
+        } catch (error) {
+          await release();
+          throw error;
         }
-      } catch (error) {
-        await release();
-        throw error;
+        if (result.done) return DONE;
+        if (result.value !== null) return { done: false, value: result.value };
       }
     },
     async return(): Promise<IteratorResult<U, undefined>> {

@@ -61,4 +61,38 @@ describe("mapSubscription", () => {
     await expect(mapped.next()).rejects.toThrow("boom");
     expect(released).toBe(1);
   });
+
+  it("runs transforms ahead of the reader, up to `ahead`, and still yields in order", async () => {
+    const queue = createSubscriberQueue<number>({ feed: "test" });
+    const waiting = new Map<number, (value: number) => void>();
+    const mapped = mapSubscription(queue, (n) => new Promise<number>((resolve) => waiting.set(n, resolve)), { ahead: 2 });
+    for (const n of [1, 2, 3, 4]) queue.push(n);
+    const first = mapped.next();
+    // The value asked for and two ahead started before any finished; the fourth waits for room.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect([...waiting.keys()]).toEqual([1, 2, 3]);
+    // Finished last to first: the reader still gets 1 first.
+    for (const n of [3, 2, 1]) waiting.get(n)!(n * 10);
+    await expect(first).resolves.toEqual({ done: false, value: 10 });
+    await expect(mapped.next()).resolves.toEqual({ done: false, value: 20 });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect([...waiting.keys()]).toEqual([1, 2, 3, 4]);
+    waiting.get(4)!(40);
+    await expect(mapped.next()).resolves.toEqual({ done: false, value: 30 });
+    await expect(mapped.next()).resolves.toEqual({ done: false, value: 40 });
+  });
+
+  it("surfaces a failure ahead in its turn, after the values before it, and releases the source", async () => {
+    let released = 0;
+    const queue = createSubscriberQueue<number>({ feed: "test", onClose: () => released++ });
+    const mapped = mapSubscription(queue, async (n) => {
+      if (n === 2) throw new Error("second failed");
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      return n;
+    }, { ahead: 4 });
+    for (const n of [1, 2, 3]) queue.push(n);
+    await expect(mapped.next()).resolves.toEqual({ done: false, value: 1 });
+    await expect(mapped.next()).rejects.toThrow("second failed");
+    expect(released).toBe(1);
+  });
 });

@@ -1,6 +1,6 @@
 import { Arg, Authorized, Resolver, Root, Subscription, type SubscribeResolverData } from "type-graphql";
 import type { StoredEventOf } from "../../../../lib/events/event-tail";
-import { loadOnce, mapSubscription } from "../../../../lib/server/subscription-stream";
+import { SUBSCRIPTION_LOOKAHEAD, loadOnce, mapSubscription } from "../../../../lib/server/subscription-stream";
 import type { IntelligenceContext } from "../context";
 import type { IntelligenceLoaders } from "../intelligence.loader";
 import { LeadScoredEvent, LeadScoredFilter } from "./lead-scored.type";
@@ -32,7 +32,8 @@ async function subscribeToLeadScores({ args, context }: SubscribeResolverData<un
   const minTier = args.filter?.minTier;
   const minHeat = minTier ? TIERS_BY_HEAT.indexOf(minTier) : 0;
   const events = await context.events.subscribe(context.identity.tenant, { types: SCORE_EVENTS, feed: "leadScored" });
-  return mapSubscription(events, (event) => toLeadScored(event, minHeat, context.loaders));
+  // Scores of a burst load together: the transforms overlap, and their loads batch.
+  return mapSubscription(events, (event) => toLeadScored(event, minHeat, context.loaders), { ahead: SUBSCRIPTION_LOOKAHEAD });
 }
 
 /** Live lead scores. Any role may subscribe; each subscriber sees its own tenant's leads only. */

@@ -1,6 +1,6 @@
 import { Arg, Authorized, Ctx, FieldResolver, Resolver, Root, Subscription, type SubscribeResolverData } from "type-graphql";
 import type { StoredEventOf } from "../../../../lib/events/event-tail";
-import { loadOnce, mapSubscription } from "../../../../lib/server/subscription-stream";
+import { SUBSCRIPTION_LOOKAHEAD, loadOnce, mapSubscription } from "../../../../lib/server/subscription-stream";
 import type { LeadsContext } from "../context";
 import { LeadChangeEvent, LeadChangeFilter, LeadChangeKind } from "./lead-change.type";
 import { isLeadStatus } from "./lead.enums";
@@ -62,7 +62,7 @@ async function toLeadChange(event: LeadEvent, filter: ChangeFilter, loaders: Lea
 async function subscribeToLeadChanges({ args, context }: SubscribeResolverData<unknown, LeadChangedArgs, LeadsContext>): Promise<AsyncIterableIterator<LeadChangeEvent>> {
   const filter = toChangeFilter(args.filter);
   const events = await context.events.subscribe(context.identity.tenant, { types: LEAD_CHANGE_EVENTS, feed: "leadChanged" });
-  return mapSubscription(events, (event) => toLeadChange(event, filter, context.loaders));
+  return mapSubscription(events, (event) => toLeadChange(event, filter, context.loaders), { ahead: SUBSCRIPTION_LOOKAHEAD });
 }
 
 /** Live lead changes. Any role may subscribe; each subscriber sees its own tenant's leads only. */
