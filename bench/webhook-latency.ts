@@ -7,6 +7,8 @@ import { Role, SCOPE_ANY_TENANT, SCOPE_MANAGE_ACCOUNTS } from "../lib/auth/roles
 import { createBridge } from "../bridge/src/index";
 import { GHL_WEBHOOK_PATH } from "../bridge/src/intake/webhook.route";
 import { inboxProcessing } from "../bridge/src/processing/inbox-processing";
+import { sql } from "kysely";
+import { createDatabase } from "../lib/db/database";
 import { machineInfo, percentile, startBenchDatabase, startInProcessPlatform, writeResult } from "./bench-stack";
 
 /**
@@ -24,6 +26,7 @@ import { machineInfo, percentile, startBenchDatabase, startInProcessPlatform, wr
 const RATES = (process.env["BENCH_WEBHOOKS_PER_SECOND"] ?? "100").split(",").map(Number);
 const DURATION_MS = Number(process.env["BENCH_DURATION_MS"] ?? 30_000);
 const SETTLE_MS = 10_000;
+const WARM_UP_MS = 5_000;
 const TENANT = "bench-hooks";
 
 /** One rate's measurements. */
@@ -37,6 +40,20 @@ interface RateResult {
   arrivalToScoredMs: { p50: number; p95: number; p99: number; max: number };
   unexpectedEvents: number;
   processRssMiB: number;
+  /**
+   * Where the time went, from database timestamps (transaction starts, so each stage
+   * includes the waits before it): receipt to the leads mutation, that to the scoring
+   * batch, and the scoring batch to the subscriber (commit, tail, gateway, socket).
+   */
+  stagesMs: Record<"receivedToLeadWrite" | "leadWriteToScoring" | "scoringToDashboard", { p50: number; p95: number }>;
+}
+
+/** Per contact of one rate: when the inbox received it and when its lead was written and scored. */
+interface StageRow {
+  contact: string;
+  received_at: Date;
+  lead_written_at: Date | null;
+  scored_at: Date | null;
 }
 
 async function main(): Promise<void> {
@@ -59,6 +76,8 @@ async function main(): Promise<void> {
 
   const sentAt = new Map<string, number>();
   const latencies: number[] = [];
+  /** Wall-clock arrival per contact, to line up with the database's timestamps. */
+  const arrivals = new Map<string, number>();
   let unexpected = 0;
   const dashboardToken = await database.clientToken({ sub: "bench-dashboard", tenant: TENANT, role: Role.ADMIN, scopes: [] });
   const client = createClient({ url: gatewayUrl.replace(/^http/, "ws"), webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${dashboardToken}` }, lazy: false, retryAttempts: 0 });
@@ -71,6 +90,7 @@ async function main(): Promise<void> {
         // A contact is measured at its first score only (later rescorings are not arrivals).
         if (contact && sent !== undefined) {
           latencies.push(performance.now() - sent);
+          arrivals.set(contact, Date.now());
           sentAt.delete(contact);
         } else unexpected += 1;
       },
@@ -95,28 +115,60 @@ async function main(): Promise<void> {
     statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
   }
 
+  /** Sends at `rate` for `durationMs`; how many were sent and over how many seconds. */
+  async function sendAt(rate: number, durationMs: number, label: string): Promise<{ sent: number; seconds: number }> {
+    const intervalMs = 1000 / rate;
+    const started = performance.now();
+    const sends: Promise<void>[] = [];
+    let n = 0;
+    for (; performance.now() - started < durationMs; n++) {
+      sends.push(send(`${label}-${n}`));
+      const next = started + (n + 1) * intervalMs;
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, next - performance.now())));
+    }
+    await Promise.all(sends);
+    return { sent: n, seconds: (performance.now() - started) / 1000 };
+  }
+
+  const owner = createDatabase<unknown>(database.ownerUrl, { name: "bench-stages", poolSize: 1 });
+  async function stagesOf(rate: number): Promise<Map<string, StageRow>> {
+    const { rows } = await sql<StageRow>`
+      select i.payload->>'id' as contact, i.received_at,
+        (select e.occurred_at from events.log e where e.tenant_id = l.tenant_id and e.aggregate_id = l.id::text and e.type = 'LeadCreated' order by e.id limit 1) as lead_written_at,
+        (select e.occurred_at from events.log e where e.tenant_id = l.tenant_id and e.aggregate_id = l.id::text and e.type = 'LeadScored' order by e.id limit 1) as scored_at
+      from bridge.inbox i
+      left join leads.leads l on l.tenant_id = i.tenant_id and l.ghl_contact_id = i.payload->>'id'
+      where i.tenant_id = ${TENANT} and i.payload->>'id' like ${`benchC${rate}-%`}`.execute(owner);
+    return new Map(rows.map((row) => [row.contact, row]));
+  }
+
   async function measure(rate: number): Promise<RateResult> {
-    // Warm-up: the subscription live and every path compiled (and the last rate's backlog gone) before measuring.
-    for (let i = 0; i < 5; i++) await send(`w${rate}-${i}`);
+    // Warm-up at the rate itself (JIT, pools, batch sizes settle), then a pause so its
+    // backlog is gone before measuring.
+    await sendAt(rate, WARM_UP_MS, `w${rate}`);
     await new Promise((resolve) => setTimeout(resolve, 3_000));
     latencies.length = 0;
+    arrivals.clear();
     statuses.clear();
     sentAt.clear();
     unexpected = 0;
 
-    const intervalMs = 1000 / rate;
-    const runStarted = performance.now();
-    const sends: Promise<void>[] = [];
-    let n = 0;
-    for (; performance.now() - runStarted < DURATION_MS; n++) {
-      sends.push(send(`${rate}-${n}`));
-      const next = runStarted + (n + 1) * intervalMs;
-      await new Promise((resolve) => setTimeout(resolve, Math.max(0, next - performance.now())));
-    }
-    await Promise.all(sends);
-    const sendSeconds = (performance.now() - runStarted) / 1000;
+    const { sent: n, seconds: sendSeconds } = await sendAt(rate, DURATION_MS, String(rate));
     await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
     const sorted = [...latencies].sort((a, b) => a - b);
+    const stages = await stagesOf(rate);
+    const spans = { receivedToLeadWrite: [] as number[], leadWriteToScoring: [] as number[], scoringToDashboard: [] as number[] };
+    for (const [contact, arrivedMs] of arrivals) {
+      const row = stages.get(contact);
+      if (!row?.lead_written_at || !row.scored_at) continue;
+      spans.receivedToLeadWrite.push(row.lead_written_at.getTime() - row.received_at.getTime());
+      spans.leadWriteToScoring.push(row.scored_at.getTime() - row.lead_written_at.getTime());
+      spans.scoringToDashboard.push(arrivedMs - row.scored_at.getTime());
+    }
+    const summary = (values: number[]) => {
+      const ordered = values.sort((a, b) => a - b);
+      return { p50: +percentile(ordered, 50).toFixed(1), p95: +percentile(ordered, 95).toFixed(1) };
+    };
     return {
       webhooksPerSecond: rate,
       webhooksSent: n,
@@ -132,6 +184,7 @@ async function main(): Promise<void> {
       },
       unexpectedEvents: unexpected,
       processRssMiB: Math.round(memoryUsage().rss / 2 ** 20),
+      stagesMs: { receivedToLeadWrite: summary(spans.receivedToLeadWrite), leadWriteToScoring: summary(spans.leadWriteToScoring), scoringToDashboard: summary(spans.scoringToDashboard) },
     };
   }
 
@@ -139,6 +192,7 @@ async function main(): Promise<void> {
   for (const rate of RATES) runs.push(await measure(rate));
 
   unsubscribe();
+  await owner.destroy();
   await client.dispose();
   await bridge.stop();
   await platform.stop();
