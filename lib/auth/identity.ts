@@ -1,5 +1,6 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from "node:crypto";
 import { SignJWT, jwtVerify, errors as joseErrors } from "jose";
+import { createCache } from "../cache";
 import { isTenantId } from "../ids";
 import { isRole, type Role } from "./roles";
 
@@ -14,7 +15,7 @@ export interface Identity {
 
 /** Issuer of every identity token: only the gateway signs them. */
 export const IDENTITY_ISSUER = "enterprisehub-gateway";
-/** Identity tokens live this long; the gateway signs one per subgraph request. */
+/** Identity tokens live this long; the gateway reuses one per caller and subgraph for half of it. */
 export const IDENTITY_TTL_SECONDS = 60;
 
 /** A PEM-encoded Ed25519 key pair for identity tokens. */
@@ -37,19 +38,30 @@ export interface IdentitySigner {
   sign(identity: Identity, audience: string): Promise<string>;
 }
 
-/** Creates the gateway's signer from its private key (PEM). */
+/**
+ * Creates the gateway's signer from its private key (PEM). A token is reused for the same
+ * caller and audience for half its lifetime (so every token sent has at least half left):
+ * an Ed25519 signature per subgraph request was a visible share of the gateway's CPU.
+ */
 export function createIdentitySigner(privateKeyPem: string): IdentitySigner {
   const key: KeyObject = createPrivateKey(privateKeyPem);
+  const signed = createCache<Promise<string>>({ name: "identity-tokens-signed", maxEntries: 10_000, ttlMs: (IDENTITY_TTL_SECONDS * 1000) / 2 });
   return {
-    sign: (identity, audience) =>
-      new SignJWT({ tenant: identity.tenant, role: identity.role, scope: identity.scopes.join(" ") })
+    sign(identity, audience) {
+      const cacheKey = JSON.stringify([audience, identity.sub, identity.tenant, identity.role, identity.scopes]);
+      const cached = signed.get(cacheKey);
+      if (cached) return cached;
+      const token = new SignJWT({ tenant: identity.tenant, role: identity.role, scope: identity.scopes.join(" ") })
         .setProtectedHeader({ alg: "EdDSA", typ: "JWT" })
         .setIssuer(IDENTITY_ISSUER)
         .setAudience(audience)
         .setSubject(identity.sub)
         .setIssuedAt()
         .setExpirationTime(`${IDENTITY_TTL_SECONDS}s`)
-        .sign(key),
+        .sign(key);
+      signed.set(cacheKey, token);
+      return token;
+    },
   };
 }
 
@@ -64,11 +76,27 @@ export interface IdentityVerifier {
   verify(token: string): Promise<Identity>;
 }
 
-/** Creates a subgraph's verifier: it needs only the gateway's public key (PEM). */
+/** A token already verified, and until when it holds. */
+interface VerifiedToken {
+  identity: Identity;
+  expiresAtMs: number;
+}
+
+/**
+ * Creates a subgraph's verifier: it needs only the gateway's public key (PEM). A token
+ * verified once is known until it expires (the gateway reuses tokens, see
+ * {@link createIdentitySigner}), so its signature is checked once, not per request.
+ */
 export function createIdentityVerifier(publicKeyPem: string, audience: string): IdentityVerifier {
   const key = createPublicKey(publicKeyPem);
+  const verified = createCache<VerifiedToken>({ name: "identity-tokens-verified", maxEntries: 10_000, ttlMs: IDENTITY_TTL_SECONDS * 1000 });
   return {
     async verify(token) {
+      const known = verified.get(token);
+      if (known) {
+        if (known.expiresAtMs > Date.now()) return known.identity;
+        throw new IdentityError("identity token refused: ERR_JWT_EXPIRED");
+      }
       try {
         const { payload } = await jwtVerify(token, key, {
           algorithms: ["EdDSA"],
@@ -77,11 +105,13 @@ export function createIdentityVerifier(publicKeyPem: string, audience: string): 
           requiredClaims: ["sub", "exp", "iat"],
           maxTokenAge: IDENTITY_TTL_SECONDS * 2,
         });
-        const { sub, tenant, role, scope } = payload;
-        if (typeof sub !== "string" || !isTenantId(tenant) || !isRole(role) || typeof scope !== "string") {
+        const { sub, tenant, role, scope, exp } = payload;
+        if (typeof sub !== "string" || !isTenantId(tenant) || !isRole(role) || typeof scope !== "string" || typeof exp !== "number") {
           throw new IdentityError("identity token claims are malformed");
         }
-        return { sub, tenant, role, scopes: scope.split(" ").filter(Boolean) };
+        const identity = { sub, tenant, role, scopes: scope.split(" ").filter(Boolean) };
+        verified.set(token, { identity, expiresAtMs: exp * 1000 });
+        return identity;
       } catch (error) {
         if (error instanceof IdentityError) throw error;
         if (error instanceof joseErrors.JOSEError) throw new IdentityError(`identity token refused: ${error.code}`);
