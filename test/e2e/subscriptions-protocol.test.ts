@@ -11,7 +11,7 @@ import { signUserToken } from "../../gateway/src/auth/jwt";
 import type { GatewayConfig } from "../../gateway/src/config";
 import { createGateway, type GatewayServer } from "../../gateway/src/index";
 import { eventually } from "../helpers/eventually";
-import { HELD_PREFIX, PROFILES_SDL, SUBJECT, startProfilesSubgraph, type ProfilesSubgraph } from "../helpers/profiles-subgraph";
+import { BROKEN_PREFIX, HELD_PREFIX, PROFILES_SDL, SUBJECT, startProfilesSubgraph, type ProfilesSubgraph } from "../helpers/profiles-subgraph";
 import { PROBE, publishUntilReceived, signalsTypeDefs, startSignalsSubgraph, type SignalsSubgraph } from "../helpers/signals-subgraph";
 import { JWT, graphql, testDatabaseUrls, uniqueTenant } from "../helpers/stack";
 import { composeSupergraph } from "../helpers/test-subgraph";
@@ -260,6 +260,33 @@ describe("federated subscriptions", () => {
     const results = await subscription.received(4);
     expect(results.map((result) => result.data?.signals.subject?.id)).toEqual(ids);
     expect(results.map((result) => result.data?.signals.seq)).toEqual([1, 2, 3, 4]);
+  });
+
+  it("merges the entity fetches of a burst into one request, and gives each event its own entity", async () => {
+    const tenant = uniqueTenant("merge");
+    const ws = await client(tenant);
+    const subscription = record<{ signals: { seq: number; subject: { id: string; name: string; owner: string } | null } }>(ws, SIGNALS, { channel: "merge" });
+    await listening(tenant, "merge");
+    const ids = Array.from({ length: 6 }, (_, i) => `${tenant}-s${i}`);
+    for (const id of ids) signals.publish(tenant, "merge", { text: id, entityId: id });
+    const results = await subscription.received(6);
+    expect(results.map((result) => result.data?.signals.subject)).toEqual(ids.map((id) => ({ id, name: `subject ${id}`, owner: tenant })));
+    expect(profiles.resolvedFor(tenant)).toBe(6);
+    // Published in one go, executed side by side: fewer requests than events.
+    expect(profiles.requestsFor(tenant)).toBeLessThan(6);
+  });
+
+  it("gives an entity's error in a merged fetch to its own event only", async () => {
+    const tenant = uniqueTenant("merge-err");
+    const ws = await client(tenant);
+    const subscription = record<{ signals: { seq: number; subject: { id: string } | null } }>(ws, SIGNALS, { channel: "merge-err" });
+    await listening(tenant, "merge-err");
+    const ids = [`${tenant}-a`, `${BROKEN_PREFIX}${tenant}`, `${tenant}-c`];
+    for (const id of ids) signals.publish(tenant, "merge-err", { text: id, entityId: id });
+    const results = await subscription.received(3);
+    expect(profiles.requestsFor(tenant)).toBeLessThan(3);
+    expect(results.map((result) => result.data?.signals.subject?.id ?? null)).toEqual([ids[0], null, ids[2]]);
+    expect(results.map((result) => (result.errors ?? []).length > 0)).toEqual([false, true, false]);
   });
 
   it("multiplexes every subscription over one connection to the owning subgraph", async () => {

@@ -25,6 +25,8 @@ export const PROFILES_SDL = parse(`
 export interface ProfilesSubgraph extends TestSubgraph {
   /** Subjects resolved so far for `tenant`'s callers: one per event execution that fetched one. */
   resolvedFor(tenant: string): number;
+  /** Requests (not subjects) that resolved subjects for `tenant`'s callers. */
+  requestsFor(tenant: string): number;
   /** Ids of the subjects named `held-…` whose fetch is waiting now, in the order they came. */
   held(): string[];
   /** Lets the waiting fetch of subject `id` answer. */
@@ -34,6 +36,9 @@ export interface ProfilesSubgraph extends TestSubgraph {
 /** Subjects with this id prefix are not resolved until the test releases them. */
 export const HELD_PREFIX = "held-";
 
+/** Subjects with this id prefix fail to resolve. */
+export const BROKEN_PREFIX = "broken-";
+
 /**
  * Starts the profiles subgraph: every `Subject` exists, named after its id, and its `owner`
  * is the tenant of the identity that asked, so a test sees as whom each fetch ran.
@@ -41,6 +46,8 @@ export const HELD_PREFIX = "held-";
 export async function startProfilesSubgraph(options: { identityPublicKey: string }): Promise<ProfilesSubgraph> {
   const resolved = new Map<string, number>();
   const waiting = new Map<string, () => void>();
+  const requests = new Map<string, number>();
+  const counted = new WeakSet<TestSubgraphContext>();
   const subgraph = await startTestSubgraph({
     name: "profiles",
     identityPublicKey: options.identityPublicKey,
@@ -51,6 +58,11 @@ export async function startProfilesSubgraph(options: { identityPublicKey: string
         __resolveReference: async (reference: { id: string }, context: TestSubgraphContext) => {
           const { tenant } = context.identity;
           resolved.set(tenant, (resolved.get(tenant) ?? 0) + 1);
+          if (!counted.has(context)) {
+            counted.add(context);
+            requests.set(tenant, (requests.get(tenant) ?? 0) + 1);
+          }
+          if (reference.id.startsWith(BROKEN_PREFIX)) throw new Error(`subject ${reference.id} cannot be loaded`);
           if (reference.id.startsWith(HELD_PREFIX)) await new Promise<void>((resolve) => waiting.set(reference.id, resolve));
           return { id: reference.id };
         },
@@ -61,6 +73,7 @@ export async function startProfilesSubgraph(options: { identityPublicKey: string
   });
   return Object.assign(subgraph, {
     resolvedFor: (tenant: string) => resolved.get(tenant) ?? 0,
+    requestsFor: (tenant: string) => requests.get(tenant) ?? 0,
     held: () => [...waiting.keys()],
     release: (id: string) => {
       waiting.get(id)?.();

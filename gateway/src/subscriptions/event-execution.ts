@@ -4,6 +4,7 @@ import type { PlanNode } from "@apollo/query-planner";
 import type { DocumentNode, FormattedExecutionResult, OperationDefinitionNode } from "graphql";
 import type { Logger } from "../../../lib/logger";
 import type { GatewayContext } from "../context";
+import { EntityFetchBatcher } from "./entity-batching";
 import type { SubscriptionPlan, SupergraphSnapshot } from "./supergraph-snapshot";
 
 /** The request context `executeQueryPlan` reads (the gateway does not export its type). */
@@ -42,6 +43,8 @@ export class EventExecutor {
   private readonly operationContext: OperationContext;
   private readonly node: PlanNode;
   private readonly base: Omit<PlanRequestContext, "metrics" | "context">;
+  /** Each subgraph's data source, merging the entity fetches of events executing together. */
+  private readonly batchers = new WeakMap<GraphQLDataSource, EntityFetchBatcher>();
 
   constructor(
     private readonly snapshot: SupergraphSnapshot,
@@ -87,9 +90,19 @@ export class EventExecutor {
         return owner.process(options);
       },
     };
-    const serviceMap: ServiceMap = { ...services, [primary.serviceName]: standIn };
+    const serviceMap: ServiceMap = { [primary.serviceName]: standIn };
+    for (const [name, source] of Object.entries(services)) if (name !== primary.serviceName) serviceMap[name] = this.batcherFor(source);
     // A fresh metrics object per event: executeQueryPlan appends error paths to it.
     const requestContext: PlanRequestContext = { ...this.base, context, metrics: {} };
     return executeQueryPlan({ kind: "QueryPlan", node: this.node }, serviceMap, requestContext, this.operationContext, this.snapshot.supergraphSchema, this.snapshot.plannerApiSchema);
+  }
+
+  private batcherFor(source: GraphQLDataSource): EntityFetchBatcher {
+    let batcher = this.batchers.get(source);
+    if (!batcher) {
+      batcher = new EntityFetchBatcher(source);
+      this.batchers.set(source, batcher);
+    }
+    return batcher;
   }
 }
