@@ -33,4 +33,13 @@ describe("which notifications wake a reader", () => {
   it("wakes for a payload it cannot read", () => {
     expect(new WakeFilter(wantsScores).wake("acme")).toBe(true);
   });
+
+  it("forgets an announced event it never reads, so skipping resumes", () => {
+    let now = 0;
+    const filter = new WakeFilter(wantsScores, 1_000, () => now);
+    expect(filter.wake("acme:LeadScored:9")).toBe(true);
+    expect(filter.wake("acme:WebhookProcessed:10")).toBe(true);
+    now = 1_500;
+    expect(filter.wake("acme:WebhookProcessed:11")).toBe(false);
+  });
 });
