@@ -274,6 +274,26 @@ describe("inbox workers apply GHL events through the gateway", () => {
     expect(await webhookOutcomes(tenant)).toEqual(["INSTALL:APPLIED", "UNINSTALL:APPLIED"]);
   });
 
+  it("a status or direction GHL adds later is kept: IGNORED or DEAD with the value in the reason, nothing changed", async () => {
+    const tenant = uniqueTenant(TENANT_LABEL);
+    await store(tenant, { type: "ContactCreate", body: { id: "contactN", firstName: "New", lastName: "Values" }, contactKey: "contactN", at: new Date(Date.now() - 60_000) });
+    await runWorkers();
+    const opportunity = await store(tenant, { type: "OpportunityStatusUpdate", body: { id: "oppN", contactId: "contactN", status: "archived" }, contactKey: "contactN", at: new Date(Date.now() - 3000) });
+    const base = payload("AppointmentCreate");
+    const appointment = await store(tenant, {
+      type: "AppointmentCreate",
+      body: { ...base, appointment: { ...(base["appointment"] as Record<string, unknown>), contactId: "contactN", appointmentStatus: "rescheduled" } },
+      contactKey: "contactN",
+      at: new Date(Date.now() - 2000),
+    });
+    const message = await store(tenant, { type: "InboundMessage", body: { contactId: "contactN", messageType: "SMS", direction: "internal", body: "hi" }, contactKey: "contactN" });
+    await runWorkers();
+    expect(await inboxRow(opportunity)).toMatchObject({ status: "IGNORED", last_error: expect.stringContaining('"archived"') });
+    expect(await inboxRow(appointment)).toMatchObject({ status: "IGNORED", last_error: expect.stringContaining('"rescheduled"') });
+    expect(await inboxRow(message)).toMatchObject({ status: "DEAD", attempts: 1, last_error: expect.stringContaining('"internal"') });
+    expect(await leadOf(tenant, "contactN")).toMatchObject({ status: "NEW" });
+  });
+
   it("an invalid payload goes DEAD at once", async () => {
     const tenant = uniqueTenant(TENANT_LABEL);
     const id = await store(tenant, { type: "ContactCreate", body: { firstName: "No id" } });

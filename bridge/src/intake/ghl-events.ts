@@ -81,8 +81,13 @@ export const contactEventSchema = z.looseObject({
   ...contactFields,
 });
 
-/** The closed set of opportunity statuses. */
-export const opportunityStatusSchema = z.enum(["open", "won", "lost", "abandoned"]);
+/**
+ * The opportunity statuses the bridge acts on. Intake takes any string here, as for every
+ * value GHL may extend (appointment statuses, message directions): GHL never retries a 400,
+ * so refusing a new value would lose the event. Processing ignores what it does not know,
+ * with the value in the reason.
+ */
+export const OPPORTUNITY_STATUSES = ["open", "won", "lost", "abandoned"] as const;
 
 /** Opportunity deliveries; no previous stage is sent. */
 export const opportunityEventSchema = z.looseObject({
@@ -102,14 +107,14 @@ export const opportunityEventSchema = z.looseObject({
   pipelineId: text,
   pipelineStageId: text,
   monetaryValue: z.number().optional(),
-  status: opportunityStatusSchema.optional(),
+  status: text,
   assignedTo: text,
   source: text,
   dateAdded: text,
 });
 
-/** The closed set of appointment statuses. */
-export const appointmentStatusSchema = z.enum(["new", "confirmed", "cancelled", "showed", "noshow", "invalid"]);
+/** The appointment statuses the bridge knows; intake takes any string (see {@link OPPORTUNITY_STATUSES}). */
+export const APPOINTMENT_STATUSES = ["new", "confirmed", "cancelled", "showed", "noshow", "invalid"] as const;
 
 /** The appointment nested in an appointment delivery. */
 export const appointmentSchema = z.looseObject({
@@ -119,7 +124,7 @@ export const appointmentSchema = z.looseObject({
   groupId: text,
   title: text,
   address: text,
-  appointmentStatus: appointmentStatusSchema.optional(),
+  appointmentStatus: text,
   assignedUserId: text,
   users: texts,
   notes: text,
@@ -153,7 +158,8 @@ export const messageEventSchema = z.looseObject({
   emailMessageId: text,
   /** Open-ended: SMS, CALL, Email, VoiceMail, GMB, FB, IG, WhatsApp, ... */
   messageType: text,
-  direction: z.enum(["inbound", "outbound"]).optional(),
+  /** "inbound" or "outbound"; any other value is kept, and processing refuses it. */
+  direction: text,
   body: text,
   contentType: text,
   status: text,

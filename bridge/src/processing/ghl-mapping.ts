@@ -1,4 +1,4 @@
-import type { AppointmentEvent, ContactEvent, GhlEvent, InstallEvent, MessageEvent, NoteEvent, OpportunityEvent } from "../intake/ghl-events";
+import { APPOINTMENT_STATUSES, OPPORTUNITY_STATUSES, type AppointmentEvent, type ContactEvent, type GhlEvent, type InstallEvent, type MessageEvent, type NoteEvent, type OpportunityEvent } from "../intake/ghl-events";
 import type { WorkflowEvent } from "../intake/workflow-events";
 
 /**
@@ -148,6 +148,11 @@ function contact(event: ContactEvent): EventMapping {
   return apply({ kind: "upsertLead", input: contactUpsert(event, event.id) });
 }
 
+/** Whether an open-ended GHL value is one of those the bridge knows. */
+function isOneOf(value: string, known: readonly string[]): boolean {
+  return known.includes(value);
+}
+
 function opportunity(event: OpportunityEvent): EventMapping {
   const { contactId, status, monetaryValue } = event;
   if (!isGhlId(contactId)) return badId("contactId", contactId);
@@ -158,13 +163,18 @@ function opportunity(event: OpportunityEvent): EventMapping {
   if (monetaryValue !== undefined) operations.push({ kind: "upsertLead", input: { ghlContactId: contactId, dealValue: Math.round(monetaryValue) } });
   if (status === "won") operations.push({ kind: "changeStatus", input: { ghlContactId: contactId, status: "CLOSED_WON" } });
   if (status === "lost" || status === "abandoned") operations.push({ kind: "changeStatus", input: { ghlContactId: contactId, status: "CLOSED_LOST" } });
-  return operations.length ? apply(...operations) : { kind: "ignore", reason: "an open opportunity without a value changes nothing" };
+  if (operations.length) return apply(...operations);
+  if (status !== undefined && !isOneOf(status, OPPORTUNITY_STATUSES)) return { kind: "ignore", reason: `opportunity status ${JSON.stringify(status)} is not one the bridge knows` };
+  return { kind: "ignore", reason: "an open opportunity without a value changes nothing" };
 }
 
 function appointment(event: AppointmentEvent): EventMapping {
   if (event.appointment === undefined) return invalid("appointment: required");
   const { contactId, appointmentStatus } = event.appointment;
   if (!isGhlId(contactId)) return badId("appointment.contactId", contactId);
+  if (appointmentStatus !== undefined && !isOneOf(appointmentStatus, APPOINTMENT_STATUSES)) {
+    return { kind: "ignore", reason: `appointment status ${JSON.stringify(appointmentStatus)} is not one the bridge knows` };
+  }
   if (appointmentStatus === "cancelled" || appointmentStatus === "invalid" || appointmentStatus === "noshow") {
     return { kind: "ignore", reason: `a ${appointmentStatus} appointment sets nothing` };
   }
@@ -180,6 +190,7 @@ function message(event: MessageEvent, context: MappingContext): EventMapping {
   if (!isGhlId(contactId)) return badId("contactId", contactId);
   // The intake's schema lets `direction` be absent; a message of unknown direction cannot be recorded.
   if (direction === undefined) return invalid("direction: required");
+  if (direction !== "inbound" && direction !== "outbound") return invalid(`direction: ${JSON.stringify(direction)} is neither inbound nor outbound`);
   const channel = CHANNELS[(messageType ?? "").toLowerCase()] ?? "OTHER";
   // GHL's SMS deliveries may come without a message id: the webhook id then stands in,
   // which still makes a replay of this delivery a no-op.
