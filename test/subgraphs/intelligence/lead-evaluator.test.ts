@@ -94,7 +94,7 @@ describe("lead evaluator cache", () => {
     const leads = Array.from({ length: 30 }, (_, i) => ({ ...lead(1), leadId: uuidv7(), revision: i + 1 }));
     const { value, statements } = await counted(() => evaluator.evaluate(tenant, leads));
     expect(value.size).toBe(30);
-    // Two tenant transactions (begin, set tenant, query, commit): scores' market count and matches' candidates.
-    expect(statements).toBe(8);
+    // Two tenant transactions (begin with the tenant binding, query, commit): scores' market count and matches' candidates.
+    expect(statements).toBe(6);
   });
 });

@@ -54,7 +54,7 @@ describe("leads subgraph called directly", () => {
     stack.leadsRequests.length = 0;
     const response = await graphql<{ _entities: ({ id: string } | null)[] }>(stack.leadsUrl, ENTITIES, { r: representations }, bearer(token));
     expect(response.data?._entities.map((e) => e?.id ?? null)).toEqual([leadId, null, leadId]);
-    // begin, set tenant, select, commit: one batch whatever the number of representations.
-    expect(stack.leadsRequests[0]?.sqlStatements).toBe(4);
+    // begin with the tenant binding, select, commit: one batch whatever the number of representations.
+    expect(stack.leadsRequests[0]?.sqlStatements).toBe(3);
   });
 });
