@@ -174,6 +174,11 @@ export function eventsMigrations(appRole: string): MigrationSet {
         declare
           horizon xid8;
         begin
+          -- A read under repeatable read uses the transaction's snapshot, which may predate
+          -- this horizon and miss what committed in between: refused for every reader here.
+          if current_setting('transaction_isolation') <> 'read committed' then
+            raise exception 'reading events.log needs read committed isolation' using errcode = '25000';
+          end if;
           -- PL/pgSQL, not SQL: a SQL function like this one is planned afresh on every call.
           with snap as (select pg_current_snapshot() as s),
           locks as materialized (select pid, locktype, classid, objid, objsubid, transactionid, mode, granted from pg_locks),
@@ -195,7 +200,6 @@ export function eventsMigrations(appRole: string): MigrationSet {
       await sql`revoke all on function events.append_horizon() from public`.execute(db);
 
       // plpgsql and volatile, so the read takes a snapshot after the horizon was computed.
-      // Under repeatable read the transaction's snapshot could predate the horizon: refused.
       await sql`
         create or replace function events.read_after(after_tx xid8, after_id bigint, max_rows integer)
         returns setof events.log
@@ -205,9 +209,6 @@ export function eventsMigrations(appRole: string): MigrationSet {
         declare
           horizon xid8;
         begin
-          if current_setting('transaction_isolation') <> 'read committed' then
-            raise exception 'events.read_after needs read committed isolation' using errcode = '25000';
-          end if;
           horizon := events.append_horizon();
           -- A row comparison, so the (tx, id) index gives a range scan: the "or" form of the
           -- same condition made every read scan the log from its start.
@@ -227,9 +228,6 @@ export function eventsMigrations(appRole: string): MigrationSet {
         declare
           horizon xid8;
         begin
-          if current_setting('transaction_isolation') <> 'read committed' then
-            raise exception 'events.head_position needs read committed isolation' using errcode = '25000';
-          end if;
           horizon := events.append_horizon();
           return query
             select l.tx, l.id from events.log l
