@@ -29,7 +29,19 @@ export interface InboxTable {
 /** An inbox row as read. */
 export type InboxRow = Selectable<InboxTable>;
 
+/** `bridge.ghl_writes`: a lead whose GHL contact is owed a score write-back (see its migration). */
+export interface GhlWritesTable {
+  tenant_id: string;
+  lead_id: string;
+  version: Generated<string>;
+  due_at: Date;
+  attempts: Generated<number>;
+  last_error: string | null;
+  first_changed_at: Generated<Date>;
+}
+
 /** The bridge's tables, as Kysely sees them. */
 export interface BridgeDatabase {
   "bridge.inbox": InboxTable;
+  "bridge.ghl_writes": GhlWritesTable;
 }

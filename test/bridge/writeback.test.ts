@@ -4,6 +4,7 @@ import { createDatabase } from "../../lib/db/database";
 import { createLogger } from "../../lib/logger";
 import type { BridgeProcessing } from "../../bridge/src/index";
 import type { BridgeDatabase } from "../../bridge/src/database";
+import { claimGhlWrites, recordScoreChanges } from "../../bridge/src/writeback/ghl-write.repository";
 import { ghlWriteBack } from "../../bridge/src/writeback/ghl-writeback";
 import { readGhlWriteBackConfig, type GhlWriteBackConfig } from "../../bridge/src/writeback/writeback-config";
 import { ConfigError } from "../../lib/config";
@@ -39,7 +40,10 @@ afterAll(async () => {
 });
 
 /** Starts a fake GHL and a write-back under a consumer name of its own, so no other test process consumes its events. */
-async function start(tokens: Record<string, string>, options: { debounceMs?: number; limit?: { requests: number; windowMs: number }; fakeTokens?: Record<string, string> } = {}): Promise<FakeGhl> {
+async function start(
+  tokens: Record<string, string>,
+  options: { debounceMs?: number; limit?: { requests: number; windowMs: number }; fakeTokens?: Record<string, string>; consumerName?: string } = {},
+): Promise<FakeGhl> {
   const fake = await startFakeGhl({ tokens: options.fakeTokens ?? tokens, ...(options.limit ? { limit: options.limit } : {}) });
   const config: GhlWriteBackConfig = { apiBaseUrl: fake.url, tokens, customFieldIds: FIELDS, valueKey: "fieldValue", debounceMs: options.debounceMs ?? 200 };
   const writeBack = ghlWriteBack({
@@ -49,13 +53,27 @@ async function start(tokens: Record<string, string>, options: { debounceMs?: num
     gatewayUrl: stack.gatewayUrl,
     credentials: { bearer: serviceToken },
     logger: createLogger("test", process.env["LOG_LEVEL"] ?? "silent"),
-    consumerName: uniqueTenant("bridge-writeback-test"),
+    consumerName: options.consumerName ?? uniqueTenant("bridge-writeback-test"),
     pollMs: 200,
     ...(options.limit ? { rateLimit: options.limit } : {}),
   });
   running.push({ writeBack, fake });
   await writeBack.start();
   return fake;
+}
+
+/** Stops the write-back that writes to `fake`, as a process stopping would. */
+async function stopWriteBack(fake: FakeGhl): Promise<void> {
+  const index = running.findIndex((entry) => entry.fake === fake);
+  const [entry] = running.splice(index, 1);
+  await entry?.writeBack.stop();
+  await entry?.fake.stop();
+}
+
+/** The leads of `tenant` owed a write-back, as recorded in the database. */
+async function owedWrites(tenant: string): Promise<string[]> {
+  const { rows } = await sql<{ lead_id: string }>`select lead_id from bridge.ghl_writes where tenant_id = ${tenant} order by lead_id`.execute(stack.ownerDb);
+  return rows.map((row) => row.lead_id);
 }
 
 async function upsert(tenant: string, ghlContactId: string, input: Record<string, unknown> = {}): Promise<string> {
@@ -153,6 +171,55 @@ describe("GHL score write-back", () => {
     }
     // A 429, if any, was retried: every contact holds its final values above.
     expect(fake.calls.filter((call) => call.status !== 200 && call.status !== 429)).toEqual([]);
+  });
+
+  it("keeps a write owed across a restart: the next process sends what the stopped one had not", async () => {
+    const tenant = uniqueTenant("wb");
+    const consumerName = uniqueTenant("bridge-writeback-test");
+    const first = await start({ [tenant]: "token-six" }, { debounceMs: 4_000, consumerName });
+    const leadId = await upsert(tenant, "contact-r", { financing: "CASH", timeline: "IMMEDIATE" });
+    await eventually(() => currentScore(tenant, leadId), 20_000);
+    // The first process has read the LeadScored event (its log position is past it) and owes the write.
+    await eventually(async () => expect(await owedWrites(tenant)).toEqual([leadId]), 20_000);
+    await stopWriteBack(first);
+    expect(first.calls).toEqual([]);
+    expect(await owedWrites(tenant)).toEqual([leadId]);
+
+    const second = await start({ [tenant]: "token-six" }, { debounceMs: 4_000, consumerName });
+    const score = await currentScore(tenant, leadId);
+    await eventually(async () => expect(fieldsOf(putsTo(second, "contact-r").at(-1))).toMatchObject({ cf_score: score.value, cf_tier: score.tier }), 20_000);
+    await eventually(async () => expect(await owedWrites(tenant)).toEqual([]), 10_000);
+    expect(putsTo(second, "contact-r")).toHaveLength(1);
+  });
+
+  it("takes over a write whose sender died holding it, once its lease has run out", async () => {
+    const tenant = uniqueTenant("wb");
+    const leadId = await upsert(tenant, "contact-l", { financing: "CASH" });
+    await eventually(() => currentScore(tenant, leadId), 20_000);
+    // A sender that claimed the write and died before settling it.
+    await db.transaction().execute((trx) => recordScoreChanges(trx, tenant, [leadId], 0));
+    const leaseMs = 1_500;
+    const claimedAt = performance.now();
+    expect(await claimGhlWrites(db, new Map([[tenant, 5]]), leaseMs)).toEqual([expect.objectContaining({ tenantId: tenant, leadId, attempts: 0 })]);
+
+    const fake = await start({ [tenant]: "token-seven" }, { debounceMs: 100 });
+    const put = await eventually(async () => {
+      const calls = putsTo(fake, "contact-l");
+      expect(calls).toHaveLength(1);
+      return calls[0]!;
+    }, 20_000);
+    expect(put.at - claimedAt).toBeGreaterThanOrEqual(leaseMs - 50);
+    await eventually(async () => expect(await owedWrites(tenant)).toEqual([]), 10_000);
+  });
+
+  it("drops a write GHL refuses for good: sent once, not retried, nothing left owed", async () => {
+    const tenant = uniqueTenant("wb");
+    // A token GHL does not know is answered 401: a refusal a retry would only repeat.
+    const fake = await start({ [tenant]: "token-wrong" }, { fakeTokens: { [tenant]: "token-right" } });
+    const leadId = await upsert(tenant, "contact-z");
+    await eventually(() => currentScore(tenant, leadId), 20_000);
+    await eventually(async () => expect(fake.calls.filter((call) => call.path === "/contacts/contact-z").map((call) => call.status)).toEqual([401]), 20_000);
+    await eventually(async () => expect(await owedWrites(tenant)).toEqual([]), 10_000);
   });
 
   it("writes nothing for a location without a token", async () => {

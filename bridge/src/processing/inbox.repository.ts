@@ -2,7 +2,7 @@ import { sql, type Kysely, type QueryExecutorProvider } from "kysely";
 import type { BridgeDatabase, InboxStatus, InboxTable } from "../database";
 
 /** The inbox as processing sees it: the intake's table plus the lease the claims migration adds. */
-export type ProcessingDatabase = {
+export type ProcessingDatabase = Omit<BridgeDatabase, "bridge.inbox"> & {
   "bridge.inbox": InboxTable & { locked_until: Date | null };
 };
 

@@ -9,6 +9,7 @@ import type { BridgeDatabase } from "../database";
 import type { GatewayCredentials } from "../processing/gateway-client";
 import { createGhlContactsClient, type CustomFieldValue } from "./ghl-contacts-client";
 import { createLeadScoreReader, type LeadScoreSnapshot } from "./lead-score-lookup";
+import { claimGhlWrites, recordScoreChanges, settleGhlWrite, type ClaimedWrite, type WriteSettlement } from "./ghl-write.repository";
 import { createLocationRateLimiter, type RateSlot, type RateWindow } from "./location-rate-limiter";
 import type { GhlWriteBackConfig, ScoreCustomFieldIds } from "./writeback-config";
 
@@ -39,7 +40,7 @@ export interface GhlWriteBackOptions {
   concurrencyPerLocation?: number;
   /** Attempts of one write failing with a transient error before it is given up. Default 8. */
   maxAttempts?: number;
-  /** The consumer's safety-net poll. Default 1 s. */
+  /** The safety-net poll of the consumer and of the pending writes. Default 1 s. */
   pollMs?: number;
 }
 
@@ -50,11 +51,6 @@ const puts = new Counter({
   name: "bridge_ghl_writeback_puts_total",
   help: "Contact updates sent to GHL by the score write-back, by outcome",
   labelNames: ["outcome"],
-  registers: [metricsRegistry],
-});
-const coalesced = new Counter({
-  name: "bridge_ghl_writeback_coalesced_total",
-  help: "Score changes folded into a contact's write already pending",
   registers: [metricsRegistry],
 });
 const rateLimited = new Counter({
@@ -81,206 +77,204 @@ export function scoreCustomFields(ids: ScoreCustomFieldIds, lead: LeadScoreSnaps
   ];
 }
 
-/** One lead's pending write. */
-interface PendingWrite {
-  tenantId: string;
-  leadId: string;
-  /** Transient failures so far. */
-  attempts: number;
-  timer?: NodeJS.Timeout;
-  /** Queued for its location's next free slot. */
-  ready: boolean;
-  sending: boolean;
-  /** A change arrived while it was being sent: write once more afterwards. */
-  changedWhileSending: boolean;
-}
-
-interface LocationQueue {
-  ready: PendingWrite[];
-  inFlight: number;
-  wakeTimer?: NodeJS.Timeout;
-}
-
 /**
- * Writes leads' scores back to their GHL contacts: `LeadScored` events (under their own
- * consumer) mark a lead changed; after `debounceMs` its current score, tier and best three
- * matches are read from the gateway and written in one `PUT /contacts/{id}`. Changes that
- * arrive while a lead waits fold into its one write (keyed by lead, which mirrors exactly one
- * contact), and a write that meets a 429 or a transient failure goes round again reading the
- * latest values. Each location's writes stay within its budget. Off (no consumer) when no
- * location has a token; locations without one are skipped.
- *
- * Pending writes live in memory: ones not yet sent when the process stops are lost (the log
- * position has moved past them), and are made good by the lead's next score change.
+ * Writes leads' scores back to their GHL contacts. Its consumer reads `LeadScored` events and
+ * records each changed lead as a pending write (`bridge.ghl_writes`) in the transaction that
+ * moves its log position, so a change is never only in memory. After `debounceMs` a sender
+ * claims the lead's write (leased, so replicas share the work and a crashed sender's writes
+ * are taken over), reads its current score, tier and best three matches from the gateway and
+ * writes them in one `PUT /contacts/{id}`. Changes that arrive meanwhile fold into that one
+ * write (keyed by lead, which mirrors exactly one contact); one that arrives during the `PUT`
+ * is written again after it. A location is claimed from only as far as its rate budget and
+ * concurrency allow, so nothing waits in memory; a 429 pauses the location and puts the
+ * write back. Off (no consumer) when no location has a token; locations without one are
+ * skipped.
  */
 export function ghlWriteBack(options: GhlWriteBackOptions): BridgeProcessing {
-  const { config, logger } = options;
+  const { config, logger, db } = options;
   const consumerName = options.consumerName ?? WRITEBACK_CONSUMER;
   const timeoutMs = options.requestTimeoutMs ?? 10_000;
   const concurrency = options.concurrencyPerLocation ?? 4;
   const maxAttempts = options.maxAttempts ?? 8;
+  const pollMs = options.pollMs ?? 1_000;
+  // Long enough for the gateway read and the PUT, each bounded by the timeout.
+  const leaseMs = 3 * timeoutMs;
   const reader = createLeadScoreReader({ gatewayUrl: options.gatewayUrl, credentials: options.credentials, tenantHeader: TENANT_HEADER, timeoutMs });
   const ghl = createGhlContactsClient({ apiBaseUrl: config.apiBaseUrl, valueKey: config.valueKey, timeoutMs });
   const limiter = createLocationRateLimiter({ budget: options.rateLimit ?? GHL_LOCATION_RATE });
-  const pending = new Map<string, PendingWrite>();
-  const locations = new Map<string, LocationQueue>();
+  const locations = Object.keys(config.tokens);
+  const inFlight = new Map<string, number>();
   const sends = new Set<Promise<void>>();
   let consumer: EventConsumer | undefined;
+  let poll: NodeJS.Timeout | undefined;
+  let wake: { timer: NodeJS.Timeout; at: number } | undefined;
+  let sweeping: Promise<void> | undefined;
+  let sweepAgain = false;
   let stopped = false;
 
-  const keyOf = (tenantId: string, leadId: string) => `${tenantId}\u0000${leadId}`;
+  /** Sweeps in `delayMs`, unless one is due sooner already. */
+  function wakeIn(delayMs: number): void {
+    const at = Date.now() + delayMs;
+    if (stopped || (wake && wake.at <= at)) return;
+    clearTimeout(wake?.timer);
+    wake = {
+      at,
+      timer: setTimeout(() => {
+        wake = undefined;
+        void sweep();
+      }, delayMs),
+    };
+  }
 
-  function queueOf(tenantId: string): LocationQueue {
-    let queue = locations.get(tenantId);
-    if (!queue) {
-      queue = { ready: [], inFlight: 0 };
-      locations.set(tenantId, queue);
+  function sweep(): Promise<void> {
+    if (stopped) return Promise.resolve();
+    if (sweeping) {
+      sweepAgain = true;
+      return sweeping;
     }
-    return queue;
+    sweeping = (async () => {
+      try {
+        do {
+          sweepAgain = false;
+          await sweepOnce();
+        } while (sweepAgain && !stopped);
+      } catch (error) {
+        // The claimed rows' leases run out and they are claimed again: nothing is lost.
+        logger.error({ err: error }, "GHL score write-back sweep failed; will retry");
+      } finally {
+        sweeping = undefined;
+      }
+    })();
+    return sweeping;
   }
 
-  function schedule(write: PendingWrite, delayMs: number): void {
-    clearTimeout(write.timer);
-    write.timer = setTimeout(() => {
-      write.timer = undefined;
-      write.ready = true;
-      queueOf(write.tenantId).ready.push(write);
-      pump(write.tenantId);
-    }, delayMs);
-  }
-
-  function changed(tenantId: string, leadId: string): void {
-    const key = keyOf(tenantId, leadId);
-    const existing = pending.get(key);
-    if (existing) {
-      coalesced.inc();
-      if (existing.sending) existing.changedWhileSending = true;
-      // Waiting or queued: it reads the values when it is sent, so nothing more to do.
-      return;
+  async function sweepOnce(): Promise<void> {
+    const limits = new Map<string, number>();
+    for (const location of locations) {
+      const free = concurrency - (inFlight.get(location) ?? 0);
+      if (free <= 0) continue; // a send finishing sweeps again
+      const { slots, waitMs } = limiter.capacity(location);
+      if (slots > 0) limits.set(location, Math.min(free, slots));
+      else wakeIn(waitMs);
     }
-    const write: PendingWrite = { tenantId, leadId, attempts: 0, ready: false, sending: false, changedWhileSending: false };
-    pending.set(key, write);
-    // Measured from the first change, not the last: a lead rescored without pause is still written every debounce.
-    schedule(write, config.debounceMs);
-  }
-
-  function pump(tenantId: string): void {
-    const queue = queueOf(tenantId);
-    if (stopped || queue.wakeTimer) return;
-    while (queue.ready.length > 0 && queue.inFlight < concurrency) {
-      const acquired = limiter.tryAcquire(tenantId);
+    if (limits.size === 0) return;
+    const claimed = await claimGhlWrites(db, limits, leaseMs);
+    for (const write of claimed) {
+      const acquired = limiter.tryAcquire(write.tenantId);
       if ("waitMs" in acquired) {
-        queue.wakeTimer = setTimeout(() => {
-          queue.wakeTimer = undefined;
-          pump(tenantId);
-        }, acquired.waitMs);
-        return;
+        track(settle(write, { result: "postpone", delayMs: acquired.waitMs }));
+        continue;
       }
-      const write = queue.ready.shift();
-      if (!write) {
-        acquired.slot.cancel();
-        return;
-      }
-      write.ready = false;
-      write.sending = true;
-      queue.inFlight += 1;
-      const send = writeLead(write, acquired.slot).finally(() => {
-        queue.inFlight -= 1;
-        sends.delete(send);
-        pump(tenantId);
-      });
-      sends.add(send);
+      inFlight.set(write.tenantId, (inFlight.get(write.tenantId) ?? 0) + 1);
+      track(
+        writeLead(write, acquired.slot)
+          .then((settlement) => settle(write, settlement))
+          .finally(() => {
+            inFlight.set(write.tenantId, (inFlight.get(write.tenantId) ?? 1) - 1);
+            void sweep();
+          }),
+      );
+    }
+    // A location that filled its limit may have more due.
+    if (claimed.length > 0 && claimed.length === [...limits.values()].reduce((sum, n) => sum + n, 0)) sweepAgain = true;
+  }
+
+  function track(work: Promise<void>): void {
+    sends.add(work);
+    void work.finally(() => sends.delete(work));
+  }
+
+  async function settle(write: ClaimedWrite, settlement: WriteSettlement): Promise<void> {
+    try {
+      await settleGhlWrite(db, write, settlement);
+      wakeIn(settlement.delayMs);
+    } catch (error) {
+      // Unsettled, the row comes back when its lease runs out: written once more at worst.
+      logger.error({ err: error, tenantId: write.tenantId, leadId: write.leadId }, "GHL score write-back could not record its outcome");
     }
   }
 
-  function finish(write: PendingWrite): void {
-    write.sending = false;
-    if (write.changedWhileSending && !stopped) {
-      write.changedWhileSending = false;
-      write.attempts = 0;
-      schedule(write, config.debounceMs);
-      return;
+  function retryOrGiveUp(write: ClaimedWrite, reason: string): WriteSettlement {
+    const attempts = write.attempts + 1;
+    if (attempts >= maxAttempts) {
+      logger.error({ tenantId: write.tenantId, leadId: write.leadId, reason, attempts }, "GHL score write-back given up");
+      return { result: "written", delayMs: config.debounceMs };
     }
-    pending.delete(keyOf(write.tenantId, write.leadId));
-  }
-
-  function retryLater(write: PendingWrite, reason: string): void {
-    write.sending = false;
-    write.changedWhileSending = false;
-    write.attempts += 1;
-    if (write.attempts >= maxAttempts || stopped) {
-      logger.error({ tenantId: write.tenantId, leadId: write.leadId, reason, attempts: write.attempts }, "GHL score write-back given up");
-      pending.delete(keyOf(write.tenantId, write.leadId));
-      return;
-    }
-    logger.warn({ tenantId: write.tenantId, leadId: write.leadId, reason, attempt: write.attempts }, "GHL score write-back will retry");
+    logger.warn({ tenantId: write.tenantId, leadId: write.leadId, reason, attempt: attempts }, "GHL score write-back will retry");
     // Full jitter, so a burst of failures does not come back as one.
-    schedule(write, Math.floor(Math.random() * Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** (write.attempts - 1))));
+    return { result: "retry", reason, delayMs: Math.floor(Math.random() * Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** (attempts - 1))) };
   }
 
-  async function writeLead(write: PendingWrite, slot: RateSlot): Promise<void> {
+  async function writeLead(write: ClaimedWrite, slot: RateSlot): Promise<WriteSettlement> {
+    const written: WriteSettlement = { result: "written", delayMs: config.debounceMs };
     const token = config.tokens[write.tenantId];
     const lookup = await reader.read(write.tenantId, write.leadId);
     if (lookup.kind !== "found" || token === undefined) {
       slot.cancel();
-      if (lookup.kind === "retry") return retryLater(write, lookup.reason);
-      return finish(write);
+      return lookup.kind === "retry" ? retryOrGiveUp(write, lookup.reason) : written;
     }
     const { outcome, feedback } = await ghl.updateCustomFields(token, lookup.lead.ghlContactId, scoreCustomFields(config.customFieldIds, lookup.lead));
     puts.inc({ outcome: outcome.kind satisfies PutOutcome });
     switch (outcome.kind) {
       case "updated":
         slot.done(feedback);
-        return finish(write);
+        return written;
       case "rate_limited":
         rateLimited.inc();
         slot.rateLimited(feedback);
-        // Back to the front of its location's queue: the pause is the location's, not the write's.
-        write.sending = false;
-        write.changedWhileSending = false;
-        if (stopped) return void pending.delete(keyOf(write.tenantId, write.leadId));
-        write.ready = true;
-        queueOf(write.tenantId).ready.unshift(write);
-        return;
+        // The pause is the location's, not the write's: no attempt spent.
+        return { result: "postpone", delayMs: limiter.capacity(write.tenantId).waitMs };
       case "retry":
         slot.done(feedback);
-        return retryLater(write, outcome.reason);
+        return retryOrGiveUp(write, outcome.reason);
       case "rejected":
         slot.done(feedback);
         logger.error({ tenantId: write.tenantId, leadId: write.leadId, reason: outcome.reason }, "GHL refused a score write-back");
-        return finish(write);
+        return written;
     }
   }
 
   return {
     async start() {
-      if (Object.keys(config.tokens).length === 0) {
+      if (locations.length === 0) {
         logger.info("GHL score write-back off: no location has a token");
         return;
       }
       stopped = false;
       consumer = await startEventConsumer<BridgeDatabase>({
         name: consumerName,
-        db: options.db,
+        db,
         connectionString: options.connectionString,
         logger,
-        ...(options.pollMs !== undefined ? { pollMs: options.pollMs } : {}),
-        async handle(events) {
+        pollMs,
+        wakeOn: ["LeadScored"],
+        async handle(events, trx) {
+          const changed = new Map<string, string[]>();
           for (const event of events) {
-            if (event.type === "LeadScored" && Object.prototype.hasOwnProperty.call(config.tokens, event.tenantId)) changed(event.tenantId, event.aggregateId);
+            if (event.type !== "LeadScored" || !Object.prototype.hasOwnProperty.call(config.tokens, event.tenantId)) continue;
+            const leads = changed.get(event.tenantId) ?? [];
+            leads.push(event.aggregateId);
+            changed.set(event.tenantId, leads);
           }
+          for (const [tenantId, leadIds] of changed) await recordScoreChanges(trx, tenantId, leadIds, config.debounceMs);
+          if (changed.size > 0) wakeIn(config.debounceMs);
         },
       });
+      // The safety net: writes recorded by another replica, or left by a process that stopped.
+      poll = setInterval(() => void sweep(), pollMs);
+      poll.unref();
+      void sweep();
     },
     async stop() {
       stopped = true;
+      clearInterval(poll);
+      clearTimeout(wake?.timer);
+      wake = undefined;
       await consumer?.stop();
       consumer = undefined;
-      for (const write of pending.values()) clearTimeout(write.timer);
-      for (const queue of locations.values()) clearTimeout(queue.wakeTimer);
-      await Promise.all([...sends]);
-      pending.clear();
-      locations.clear();
+      await sweeping;
+      // Sends in flight finish and record their outcome; writes not yet due stay recorded.
+      while (sends.size > 0) await Promise.all([...sends]);
     },
   };
 }

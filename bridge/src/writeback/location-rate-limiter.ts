@@ -24,9 +24,18 @@ export interface RateSlot {
 /** The answer of {@link LocationRateLimiter.tryAcquire}. */
 export type AcquireResult = { slot: RateSlot } | { waitMs: number };
 
+/** What a location's budget allows now: `slots` requests, or none for `waitMs`. */
+export interface LocationCapacity {
+  slots: number;
+  /** When `slots` is 0, how long until one frees; else 0. */
+  waitMs: number;
+}
+
 /** Client-side request budgets, one per location. */
 export interface LocationRateLimiter {
   tryAcquire(location: string): AcquireResult;
+  /** How many requests the location could send now, without taking any. */
+  capacity(location: string): LocationCapacity;
 }
 
 interface LocationState {
@@ -103,20 +112,26 @@ export function createLocationRateLimiter(options: { budget: RateWindow; now?: (
     };
   }
 
+  function capacityOf(location: LocationState): LocationCapacity {
+    const at = now();
+    if (at < location.pausedUntil) return { slots: 0, waitMs: Math.ceil(location.pausedUntil - at) };
+    const { requests, windowMs } = location.budget;
+    while (location.answeredAt.length > 0 && (location.answeredAt[0] ?? 0) + windowMs <= at) location.answeredAt.shift();
+    const slots = requests - location.answeredAt.length - location.inFlight;
+    if (slots > 0) return { slots, waitMs: 0 };
+    const oldest = location.answeredAt[0];
+    // Every slot in flight: the next answer frees nothing before a window has passed.
+    return { slots: 0, waitMs: oldest === undefined ? windowMs : Math.max(1, Math.ceil(oldest + windowMs - at)) };
+  }
+
   return {
     tryAcquire(name) {
       const location = state(name);
-      const at = now();
-      if (at < location.pausedUntil) return { waitMs: Math.ceil(location.pausedUntil - at) };
-      const { requests, windowMs } = location.budget;
-      while (location.answeredAt.length > 0 && (location.answeredAt[0] ?? 0) + windowMs <= at) location.answeredAt.shift();
-      if (location.answeredAt.length + location.inFlight < requests) {
-        location.inFlight += 1;
-        return { slot: slotFor(location) };
-      }
-      const oldest = location.answeredAt[0];
-      // Every slot in flight: the next answer frees nothing before a window has passed.
-      return { waitMs: oldest === undefined ? windowMs : Math.max(1, Math.ceil(oldest + windowMs - at)) };
+      const { slots, waitMs } = capacityOf(location);
+      if (slots === 0) return { waitMs };
+      location.inFlight += 1;
+      return { slot: slotFor(location) };
     },
+    capacity: (name) => capacityOf(state(name)),
   };
 }
