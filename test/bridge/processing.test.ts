@@ -245,18 +245,45 @@ describe("inbox workers apply GHL events through the gateway", () => {
     expect(await inboxRow(illegal)).toMatchObject({ status: "IGNORED", attempts: 1, last_error: expect.stringContaining("ILLEGAL_TRANSITION") });
   });
 
-  it("an appointment sets APPOINTMENT_SET; a cancelled one changes nothing", async () => {
+  it("appointments are recorded on the lead, newest version winning, deletions removing them; a booked one sets APPOINTMENT_SET", async () => {
     const tenant = uniqueTenant(TENANT_LABEL);
-    await store(tenant, { type: "ContactCreate", body: { id: "contactP", firstName: "Ap", lastName: "Pointment" }, contactKey: "contactP", at: new Date(Date.now() - 60_000) });
+    const t0 = Date.now() - 60_000;
+    await store(tenant, { type: "ContactCreate", body: { id: "contactP", firstName: "Ap", lastName: "Pointment" }, contactKey: "contactP", at: new Date(t0) });
     await runWorkers();
     await setStatus(tenant, (await leadOf(tenant, "contactP"))!.id, "CONTACTED");
     const base = payload("AppointmentCreate");
-    const appointment = { ...(base["appointment"] as Record<string, unknown>), contactId: "contactP" };
-    await store(tenant, { type: "AppointmentCreate", body: { ...base, appointment: { ...appointment, appointmentStatus: "cancelled" } }, contactKey: "contactP", at: new Date(Date.now() - 1000) });
-    await store(tenant, { type: "AppointmentCreate", body: { ...base, appointment }, contactKey: "contactP" });
+    const appointment = (id: string, changes: Record<string, unknown>) => ({ ...(base["appointment"] as Record<string, unknown>), id, contactId: "contactP", ...changes });
+    const delivery = (type: string, at: number, changes: Record<string, unknown>, id = "apptP1") => ({
+      type,
+      body: { ...base, timestamp: new Date(at).toISOString(), appointment: appointment(id, changes) },
+      contactKey: "contactP",
+      at: new Date(at),
+    });
+    await store(tenant, delivery("AppointmentCreate", t0 + 1000, { appointmentStatus: "confirmed" }));
+    // GHL's examples label updates "AppointmentCreate": a known appointment is updated whatever the type says.
+    await store(tenant, delivery("AppointmentCreate", t0 + 3000, { appointmentStatus: "cancelled", title: "Moved online" }));
+    await store(tenant, delivery("AppointmentCreate", t0 + 1500, { appointmentStatus: "new" }, "apptP2"));
+    await store(tenant, delivery("AppointmentDelete", t0 + 4000, {}, "apptP2"));
     await runWorkers();
-    expect(await leadOf(tenant, "contactP")).toMatchObject({ status: "APPOINTMENT_SET" });
-    expect(await webhookOutcomes(tenant)).toEqual(["AppointmentCreate:APPLIED", "AppointmentCreate:IGNORED", "ContactCreate:APPLIED"]);
+    // An older update delivered late (GHL retried it): it must not overwrite the newer state.
+    await store(tenant, delivery("AppointmentUpdate", t0 + 2000, { appointmentStatus: "showed" }));
+    await runWorkers();
+
+    const lead = (await leadOf(tenant, "contactP"))!;
+    expect(lead.status).toBe("APPOINTMENT_SET");
+    const { rows } = await sql<{ ghl_appointment_id: string; status: string; title: string; calendar_id: string; start_time: Date; lead_id: string }>`
+      select ghl_appointment_id, status, title, calendar_id, start_time, lead_id from leads.appointments where tenant_id = ${tenant}`.execute(stack.ownerDb);
+    expect(rows).toEqual([
+      { ghl_appointment_id: "apptP1", status: "CANCELLED", title: "Moved online", calendar_id: "BqTwX8QFwXzpegMve9EQ", start_time: new Date("2023-09-25T16:00:00+05:30"), lead_id: lead.id },
+    ]);
+    expect(await webhookOutcomes(tenant)).toEqual([
+      "AppointmentCreate:APPLIED",
+      "AppointmentCreate:APPLIED",
+      "AppointmentCreate:APPLIED",
+      "AppointmentDelete:APPLIED",
+      "AppointmentUpdate:APPLIED",
+      "ContactCreate:APPLIED",
+    ]);
   });
 
   it("INSTALL provisions the tenant's account with the GHL trial; UNINSTALL deactivates it", async () => {

@@ -28,6 +28,7 @@ const DOCUMENTS: Record<GatewayOperation["kind"], string> = {
   changeStatus: `mutation($input: ChangeLeadStatusByGhlContactInput!) { result: changeLeadStatusByGhlContact(input: $input) { ${USER_ERRORS} } }`,
   recordMessage: `mutation($input: RecordLeadMessageInput!) { result: recordLeadMessage(input: $input) { ${USER_ERRORS} } }`,
   addNote: `mutation($input: AddLeadNoteFromGhlInput!) { result: addLeadNoteFromGhl(input: $input) { ${USER_ERRORS} } }`,
+  recordAppointment: `mutation($input: RecordAppointmentFromGhlInput!) { result: recordAppointmentFromGhl(input: $input) { ${USER_ERRORS} } }`,
   provisionAccount: `mutation($input: ProvisionAccountInput!) { result: provisionAccount(input: $input) { ${USER_ERRORS} } }`,
   deactivateAccount: `mutation($input: DeactivateAccountInput!) { result: deactivateAccount(input: $input) { ${USER_ERRORS} } }`,
 };

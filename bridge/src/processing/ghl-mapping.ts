@@ -10,6 +10,8 @@ import type { WorkflowEvent } from "../intake/workflow-events";
  * - `changeStatus` to the status the lead already has succeeds and changes nothing;
  * - `recordMessage` is keyed by the GHL message id (or the webhook id when GHL sends none);
  * - `addNote` is keyed by the GHL note id;
+ * - `recordAppointment` stores a version only when newer than the one held, so a replay or a
+ *   late delivery changes nothing;
  * - `deleteLead` of a lead already gone succeeds with nothing deleted;
  * - `provisionAccount` / `deactivateAccount` leave an account already in that state alone.
  */
@@ -19,6 +21,7 @@ export type GatewayOperation =
   | { kind: "changeStatus"; input: { ghlContactId: string; status: LeadStatusName } }
   | { kind: "recordMessage"; input: RecordMessageInput }
   | { kind: "addNote"; input: { ghlContactId: string; ghlNoteId: string; body: string } }
+  | { kind: "recordAppointment"; input: RecordAppointmentInput }
   | { kind: "provisionAccount"; input: { name: string; trialDays: number } }
   | { kind: "deactivateAccount"; input: { reason: string } };
 
@@ -37,6 +40,25 @@ export interface UpsertLeadInput {
   assignedTo?: string;
   doNotContact?: boolean;
   dealValue?: number;
+}
+
+/** GHL's appointment statuses, as the leads subgraph names them. */
+export type AppointmentStatusName = "NEW" | "CONFIRMED" | "CANCELLED" | "SHOWED" | "NO_SHOW" | "INVALID";
+
+/** One delivered version of a GHL appointment; a deletion carries only the ids and the stamp. */
+export interface RecordAppointmentInput {
+  ghlAppointmentId: string;
+  ghlContactId: string;
+  /** ISO-8601: GHL's stamp of this version. */
+  ghlUpdatedAt: string;
+  deleted: boolean;
+  status?: AppointmentStatusName;
+  /** ISO-8601. */
+  startTime?: string;
+  /** ISO-8601. */
+  endTime?: string;
+  calendarId?: string;
+  title?: string;
 }
 
 /** A message to record on the lead. */
@@ -168,17 +190,61 @@ function opportunity(event: OpportunityEvent): EventMapping {
   return { kind: "ignore", reason: "an open opportunity without a value changes nothing" };
 }
 
+const APPOINTMENT_STATUS: Readonly<Record<(typeof APPOINTMENT_STATUSES)[number], AppointmentStatusName>> = {
+  new: "NEW",
+  confirmed: "CONFIRMED",
+  cancelled: "CANCELLED",
+  showed: "SHOWED",
+  noshow: "NO_SHOW",
+  invalid: "INVALID",
+};
+
+// Statuses of an appointment that is (or was) really on: the lead has an appointment set.
+const APPOINTMENT_IS_SET: ReadonlySet<AppointmentStatusName> = new Set(["NEW", "CONFIRMED", "SHOWED"]);
+
+const MAX_APPOINTMENT_TITLE = 200;
+
+/** `text` as an ISO-8601 instant, or null when it is not a date-time. */
+function isoInstant(text: string | undefined): string | null {
+  if (text === undefined) return null;
+  const time = Date.parse(text);
+  return Number.isNaN(time) ? null : new Date(time).toISOString();
+}
+
+function isAppointmentStatus(value: string): value is keyof typeof APPOINTMENT_STATUS {
+  return isOneOf(value, APPOINTMENT_STATUSES);
+}
+
 function appointment(event: AppointmentEvent): EventMapping {
   if (event.appointment === undefined) return invalid("appointment: required");
-  const { contactId, appointmentStatus } = event.appointment;
+  const { id, contactId, appointmentStatus, calendarId, title, dateUpdated } = event.appointment;
+  if (!isGhlId(id)) return badId("appointment.id", id);
   if (!isGhlId(contactId)) return badId("appointment.contactId", contactId);
-  if (appointmentStatus !== undefined && !isOneOf(appointmentStatus, APPOINTMENT_STATUSES)) {
-    return { kind: "ignore", reason: `appointment status ${JSON.stringify(appointmentStatus)} is not one the bridge knows` };
-  }
-  if (appointmentStatus === "cancelled" || appointmentStatus === "invalid" || appointmentStatus === "noshow") {
-    return { kind: "ignore", reason: `a ${appointmentStatus} appointment sets nothing` };
-  }
-  return apply({ kind: "changeStatus", input: { ghlContactId: contactId, status: "APPOINTMENT_SET" } });
+  // The later of the delivery's and the appointment's own stamp: a deletion may keep the
+  // appointment's last dateUpdated, and an update is stamped at least as late as it was made.
+  const stamps = [isoInstant(event.timestamp), isoInstant(dateUpdated)].filter((stamp): stamp is string => stamp !== null);
+  if (stamps.length === 0) return invalid("timestamp: required");
+  const ghlUpdatedAt = stamps.sort().at(-1)!;
+  // GHL's own examples label Update and Delete deliveries "AppointmentCreate": only a
+  // delivery that says Delete can be told apart, and any other is recorded as a version.
+  if (event.type === "AppointmentDelete") return apply({ kind: "recordAppointment", input: { ghlAppointmentId: id, ghlContactId: contactId, ghlUpdatedAt, deleted: true } });
+
+  // GHL omits fields without a value: an appointment without a status is a new booking.
+  const status = appointmentStatus ?? "new";
+  if (!isAppointmentStatus(status)) return { kind: "ignore", reason: `appointment status ${JSON.stringify(status)} is not one the bridge knows` };
+  const startTime = isoInstant(event.appointment.startTime);
+  const endTime = isoInstant(event.appointment.endTime);
+  if (startTime === null) return invalid(`appointment.startTime: ${event.appointment.startTime === undefined ? "required" : "must be an ISO-8601 date-time"}`);
+  if (endTime === null) return invalid(`appointment.endTime: ${event.appointment.endTime === undefined ? "required" : "must be an ISO-8601 date-time"}`);
+  if (endTime < startTime) return invalid("appointment.endTime: must not be before startTime");
+  const input: RecordAppointmentInput = { ghlAppointmentId: id, ghlContactId: contactId, ghlUpdatedAt, deleted: false, status: APPOINTMENT_STATUS[status], startTime, endTime };
+  // Optional details: one GHL sends in an unusable shape is left out rather than losing the appointment.
+  if (isGhlId(calendarId)) input.calendarId = calendarId;
+  const trimmedTitle = title?.trim();
+  if (trimmedTitle) input.title = trimmedTitle.slice(0, MAX_APPOINTMENT_TITLE);
+  const operations: GatewayOperation[] = [{ kind: "recordAppointment", input }];
+  if (APPOINTMENT_IS_SET.has(APPOINTMENT_STATUS[status])) operations.push({ kind: "changeStatus", input: { ghlContactId: contactId, status: "APPOINTMENT_SET" } });
+  return apply(...operations);
 }
 
 function stripHtml(html: string): string {
@@ -240,6 +306,7 @@ export function mapGhlEvent(parsed: ParsedInboxEvent, context: MappingContext): 
       return opportunity(event);
     case "AppointmentCreate":
     case "AppointmentUpdate":
+    case "AppointmentDelete":
       return appointment(event);
     case "InboundMessage":
     case "OutboundMessage":

@@ -54,14 +54,44 @@ export interface MessageTable {
   recorded_at: ColumnType<Date, Date | undefined, never>;
 }
 
+/** `leads.appointments`: GHL appointments of a lead, each at the newest version delivered. */
+export interface AppointmentTable {
+  id: string;
+  tenant_id: string;
+  ghl_appointment_id: string;
+  lead_id: string;
+  calendar_id: string | null;
+  /** An `AppointmentStatus` name. */
+  status: string;
+  title: string | null;
+  start_time: Date;
+  end_time: Date;
+  /** GHL's stamp of the version stored: an older delivery changes nothing. */
+  ghl_updated_at: Date;
+  created_at: ColumnType<Date, Date | undefined, never>;
+  updated_at: ColumnType<Date, Date | undefined, Date>;
+}
+
+/** `leads.deleted_appointments`: GHL appointments deleted, so a late update cannot bring one back. */
+export interface DeletedAppointmentTable {
+  tenant_id: string;
+  ghl_appointment_id: string;
+  /** GHL's stamp of the deletion. */
+  deleted_at: Date;
+}
+
 /** The tables the leads subgraph owns, as Kysely sees them. */
 export interface LeadsDatabase {
   "leads.leads": LeadTable;
   "leads.notes": NoteTable;
   "leads.messages": MessageTable;
+  "leads.appointments": AppointmentTable;
+  "leads.deleted_appointments": DeletedAppointmentTable;
 }
 
 /** A lead row as read. */
 export type LeadRow = Selectable<LeadTable>;
 /** A note row as read. */
 export type NoteRow = Selectable<NoteTable>;
+/** An appointment row as read. */
+export type AppointmentRow = Selectable<AppointmentTable>;

@@ -7,6 +7,7 @@ import { ConnectionArgs } from "../../../../lib/pagination/connection-args";
 import type { Connection } from "../../../../lib/pagination/connection";
 import { isTimestampSortValue } from "../../../../lib/pagination/cursor";
 import { toPageRequest } from "../../../../lib/pagination/page-request";
+import { AppointmentConnection, type Appointment } from "../appointment/appointment.type";
 import type { LeadsContext } from "../context";
 import { NoteConnection, type Note } from "../note/note.type";
 import {
@@ -56,6 +57,12 @@ export class LeadResolver {
   @FieldResolver(() => NoteConnection, { description: "Notes on this lead, newest first." })
   notes(@Root() lead: Lead, @Args() args: ConnectionArgs, @Ctx() ctx: LeadsContext): Promise<Connection<Note>> {
     return ctx.loaders.notes(toPageRequest(args, "notes", isTimestampSortValue)).load(lead.id);
+  }
+
+  @Authorized()
+  @FieldResolver(() => AppointmentConnection, { description: "GHL appointments with this lead, latest start first." })
+  appointments(@Root() lead: Lead, @Args() args: ConnectionArgs, @Ctx() ctx: LeadsContext): Promise<Connection<Appointment>> {
+    return ctx.loaders.appointments(toPageRequest(args, "appointments", isTimestampSortValue)).load(lead.id);
   }
 
   @Authorized(Role.AGENT, Role.ADMIN)

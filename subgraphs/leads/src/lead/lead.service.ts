@@ -223,11 +223,13 @@ export async function updateLead(db: Db, identity: Identity, input: UpdateLeadIn
   });
 }
 
-function ghlContactIdError(ghlContactId: string): UserError | null {
+/** The user error of a malformed GHL contact id, or null when it is well-formed. */
+export function ghlContactIdError(ghlContactId: string): UserError | null {
   return /^[A-Za-z0-9_-]{1,64}$/.test(ghlContactId) ? null : userError(UserErrorCode.INVALID_INPUT, "is not a GHL contact id", "ghlContactId");
 }
 
-function noLeadForContact(): UserError {
+/** The user error of a GHL contact no lead mirrors (the bridge retries it: the contact may be on its way). */
+export function noLeadForContact(): UserError {
   return userError(UserErrorCode.NOT_FOUND, "no lead mirrors this GHL contact", "ghlContactId");
 }
 
