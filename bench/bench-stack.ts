@@ -157,6 +157,22 @@ export function writeResult(name: string, result: unknown, options: { echo: bool
   return file;
 }
 
+/**
+ * How a benchmark runs the platform (`BENCH_TOPOLOGY`): `single` (default) starts every
+ * piece in the benchmark's own process, sharing one event loop; `processes` runs each as
+ * production does (`node dist/scripts/serve.js <piece>`), so the pieces spread over the
+ * machine's cores and each one's CPU can be read.
+ */
+export type Topology = "single" | "processes";
+
+/** Reads `BENCH_TOPOLOGY`; throws on anything but the two topologies. */
+export function readTopology(): Topology {
+  const raw = process.env["BENCH_TOPOLOGY"];
+  if (raw === undefined || raw === "" || raw === "single") return "single";
+  if (raw === "processes") return "processes";
+  throw new Error(`BENCH_TOPOLOGY must be "single" or "processes", got ${JSON.stringify(raw)}`);
+}
+
 /** The four subgraphs and the gateway, started in this process against a bench database. */
 export interface InProcessPlatform {
   gatewayUrl: string;

@@ -10,7 +10,7 @@ import { createGateway } from "../gateway/src/index";
 import { createIntelligenceSubgraph } from "../subgraphs/intelligence/src/index";
 import { createLeadsSubgraph } from "../subgraphs/leads/src/index";
 import { readSupergraphSdl } from "../scripts/schema-files";
-import { BENCH_TENANT, machineInfo, percentile, startBenchDatabase, writeResult, type BenchDatabase } from "./bench-stack";
+import { BENCH_TENANT, machineInfo, percentile, readTopology, startBenchDatabase, writeResult, type BenchDatabase } from "./bench-stack";
 import { cpuBetween, descendants, descendantsCpu, readProcessTable, sampleProcessCpu, type ProcessCpuSample } from "./proc-stat";
 import { startServiceProcesses, type ServiceProcess } from "./service-processes";
 
@@ -35,16 +35,6 @@ import { startServiceProcesses, type ServiceProcess } from "./service-processes"
  *
  * Embedded Postgres unless DATABASE_URL is set.
  */
-
-/** How the platform under test runs: see the file comment. */
-type Topology = "single" | "processes";
-
-function readTopology(): Topology {
-  const raw = process.env["BENCH_TOPOLOGY"];
-  if (raw === undefined || raw === "" || raw === "single") return "single";
-  if (raw === "processes") return "processes";
-  throw new Error(`BENCH_TOPOLOGY must be "single" or "processes", got ${JSON.stringify(raw)}`);
-}
 
 function positiveInteger(name: string, fallback: number): number {
   const raw = process.env[name];

@@ -156,3 +156,13 @@ export function sampleProcessCpu(pid: number): ProcessCpuSample | null {
     return null;
   }
 }
+
+/** A process' resident set in MiB; null when it is gone or /proc cannot be read. */
+export function processRssMiB(pid: number): number | null {
+  try {
+    const kib = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
+    return kib === undefined ? null : Math.round(Number(kib) / 1024);
+  } catch {
+    return null;
+  }
+}

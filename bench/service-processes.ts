@@ -14,8 +14,16 @@ import type { IdentityKeyPair } from "../lib/auth/identity";
 /** The pieces a benchmark starts, subgraphs first: the gateway is started once they are ready. */
 export const SERVICE_PIECES = ["leads", "intelligence", "analytics", "billing", "gateway"] as const;
 
-/** One of {@link SERVICE_PIECES}. */
-export type ServicePiece = (typeof SERVICE_PIECES)[number];
+/** One of {@link SERVICE_PIECES}, or the GHL bridge, which a benchmark starts last when it asks for it. */
+export type ServicePiece = (typeof SERVICE_PIECES)[number] | "bridge";
+
+/** What the bridge piece needs: its gateway credential and the key webhooks are signed with. */
+export interface BridgePieceOptions {
+  /** A `tenants:any accounts:manage` API key (`BRIDGE_API_KEY`). */
+  apiKey: string;
+  /** The Ed25519 public key (PEM) the benchmark signs its webhooks with. */
+  webhookPublicKeyPem: string;
+}
 
 /** What the services need from the benchmark's database bootstrap. */
 export interface ServiceProcessesOptions {
@@ -29,6 +37,8 @@ export interface ServiceProcessesOptions {
   jwt: { secret: string; issuer: string; audience: string };
   /** `LOG_LEVEL` of every piece. */
   logLevel: string;
+  /** Starts the GHL bridge too, after the gateway. */
+  bridge?: BridgePieceOptions;
   /** How long each piece may take to answer `GET /ready` with 200. */
   readyTimeoutMs?: number;
   /** How long each piece may take to exit after SIGTERM before it is killed. */
@@ -51,6 +61,8 @@ export interface RunningServiceProcesses {
   processes: readonly ServiceProcess[];
   /** The gateway's GraphQL endpoint: what clients call. */
   gatewayUrl: string;
+  /** The bridge's origin, when it was asked for. */
+  bridgeOrigin: string | undefined;
   /**
    * Sends SIGTERM to every piece still running (the gateway first, so it stops calling the
    * subgraphs before they go away), waits for each to exit and kills what outlives the
@@ -147,6 +159,14 @@ function environment(piece: ServicePiece, ports: Record<ServicePiece, number>, o
         JWT_ISSUER: options.jwt.issuer,
         JWT_AUDIENCE: options.jwt.audience,
       };
+    case "bridge":
+      return {
+        ...common,
+        BRIDGE_PORT: String(ports.bridge),
+        GATEWAY_URL: url("gateway"),
+        BRIDGE_API_KEY: options.bridge?.apiKey ?? "",
+        GHL_WEBHOOK_PUBLIC_KEYS: options.bridge?.webhookPublicKeyPem ?? "",
+      };
   }
 }
 
@@ -225,8 +245,8 @@ async function stopChild(child: Child, timeoutMs: number): Promise<void> {
 }
 
 /**
- * Starts leads, intelligence and analytics in parallel, waits until each answers `/ready`,
- * then starts the gateway against them and waits for it too. Needs `npm run build` (it
+ * Starts the subgraphs in parallel, waits until each answers `/ready`, then starts the
+ * gateway against them and waits for it too, then the bridge when asked for. Needs `npm run build` (it
  * runs the compiled `dist/scripts/serve.js`). On any failure every piece already started
  * is stopped before the error is thrown; should this process exit without calling
  * {@link RunningServiceProcesses.stop}, an `exit` hook kills them, so none is left behind.
@@ -239,8 +259,8 @@ export async function startServiceProcesses(options: ServiceProcessesOptions): P
   const readyTimeoutMs = options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS;
   const stopTimeoutMs = options.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS;
 
-  const [leads, intelligence, analytics, billing, gateway] = await pickFreePorts(SERVICE_PIECES.length);
-  const ports: Record<ServicePiece, number> = { leads: leads!, intelligence: intelligence!, analytics: analytics!, billing: billing!, gateway: gateway! };
+  const [leads, intelligence, analytics, billing, gateway, bridge] = await pickFreePorts(SERVICE_PIECES.length + 1);
+  const ports: Record<ServicePiece, number> = { leads: leads!, intelligence: intelligence!, analytics: analytics!, billing: billing!, gateway: gateway!, bridge: bridge! };
   const children: Child[] = [];
   // The safety net for an exit without stop() (an uncaught error, process.exit): a
   // synchronous SIGKILL is all an exit hook can do, and it is enough to leave no orphans.
@@ -251,10 +271,11 @@ export async function startServiceProcesses(options: ServiceProcessesOptions): P
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
-      // The gateway first; the subgraphs then stop side by side, as nothing calls them any more.
-      const gatewayChild = children.filter((child) => child.piece === "gateway");
-      for (const child of gatewayChild) await stopChild(child, stopTimeoutMs);
-      await Promise.all(children.filter((child) => child.piece !== "gateway").map((child) => stopChild(child, stopTimeoutMs)));
+      // The bridge and the gateway first; the subgraphs then stop side by side, as nothing calls them any more.
+      for (const piece of ["bridge", "gateway"] as const) {
+        for (const child of children.filter((entry) => entry.piece === piece)) await stopChild(child, stopTimeoutMs);
+      }
+      await Promise.all(children.filter((child) => child.piece !== "gateway" && child.piece !== "bridge").map((child) => stopChild(child, stopTimeoutMs)));
       process.removeListener("exit", killAll);
     })();
     return stopping;
@@ -270,6 +291,7 @@ export async function startServiceProcesses(options: ServiceProcessesOptions): P
     const subgraphs = SERVICE_PIECES.filter((piece) => piece !== "gateway").map(start);
     await Promise.all(subgraphs.map((child) => waitReady(child, readyTimeoutMs)));
     await waitReady(start("gateway"), readyTimeoutMs);
+    if (options.bridge) await waitReady(start("bridge"), readyTimeoutMs);
     processes = children.map((child): ServiceProcess => {
       // A child that answered /ready was spawned, so it has a pid; checked for the type's sake.
       const pid = child.process.pid;
@@ -280,5 +302,5 @@ export async function startServiceProcesses(options: ServiceProcessesOptions): P
     await stop();
     throw error;
   }
-  return { processes, gatewayUrl: `http://${HOST}:${ports.gateway}/graphql`, stop };
+  return { processes, gatewayUrl: `http://${HOST}:${ports.gateway}/graphql`, bridgeOrigin: options.bridge ? `http://${HOST}:${ports.bridge}` : undefined, stop };
 }

@@ -9,7 +9,11 @@ import { GHL_WEBHOOK_PATH } from "../bridge/src/intake/webhook.route";
 import { inboxProcessing } from "../bridge/src/processing/inbox-processing";
 import { sql } from "kysely";
 import { createDatabase } from "../lib/db/database";
-import { machineInfo, percentile, startBenchDatabase, startInProcessPlatform, writeResult } from "./bench-stack";
+import { createApiKey } from "../gateway/src/auth/api-key.service";
+import type { GatewayDatabase } from "../gateway/src/auth/api-key.repository";
+import { machineInfo, percentile, readTopology, startBenchDatabase, startInProcessPlatform, writeResult, type BenchDatabase, type Topology } from "./bench-stack";
+import { processRssMiB, sampleProcessCpu } from "./proc-stat";
+import { startServiceProcesses, type ServicePiece } from "./service-processes";
 
 /**
  * GHL webhook to dashboard: signed `ContactCreate` webhooks are POSTed to the bridge at a
@@ -22,7 +26,13 @@ import { machineInfo, percentile, startBenchDatabase, startInProcessPlatform, wr
  * `BENCH_WEBHOOKS_PER_SECOND` takes one rate or several (`40,60,100`): each is run in turn
  * on the same platform, after the previous one has settled, so where latency turns is
  * visible in one file.
+ *
+ * `BENCH_TOPOLOGY` (see `readTopology`): `single` (default) runs the bridge, the gateway and
+ * the subgraphs in this process; `processes` (`npm run bench:webhooks:processes`) runs each
+ * in its own process as production does, and records each one's CPU. Results go to
+ * `bench/results/webhook-latency.json` and `webhook-latency-processes.json`.
  */
+const TOPOLOGY: Topology = readTopology();
 const RATES = (process.env["BENCH_WEBHOOKS_PER_SECOND"] ?? "100").split(",").map(Number);
 const DURATION_MS = Number(process.env["BENCH_DURATION_MS"] ?? 30_000);
 const SETTLE_MS = 10_000;
@@ -39,7 +49,10 @@ interface RateResult {
   notArrivedWithin10s: number;
   arrivalToScoredMs: { p50: number; p95: number; p99: number; max: number };
   unexpectedEvents: number;
-  processRssMiB: number;
+  /** The bridge's resident set after the rate (in `single`, the whole process'). */
+  bridgeRssMiB: number | null;
+  /** In `processes`, each piece's CPU over the measured sending, in cores. */
+  piecesCores?: Partial<Record<ServicePiece, number>>;
   /**
    * Where the time went, from database timestamps (transaction starts, so each stage
    * includes the waits before it): receipt to the leads mutation, that to the scoring
@@ -59,20 +72,10 @@ interface StageRow {
 async function main(): Promise<void> {
   if (RATES.some((rate) => !(rate > 0))) throw new Error(`BENCH_WEBHOOKS_PER_SECOND must be rates above 0, comma-separated; got ${RATES.join(",")}`);
   const database = await startBenchDatabase();
-  const { logger, appUrl } = database;
-  const platform = await startInProcessPlatform(database);
-  const gatewayUrl = platform.gatewayUrl;
   const signing = generateKeyPairSync("ed25519");
-  const bridgeToken = await database.clientToken({ sub: "bridge", tenant: "bench-bridge", role: Role.ADMIN, scopes: [SCOPE_ANY_TENANT, SCOPE_MANAGE_ACCOUNTS] });
-  const bridge = await createBridge({
-    port: 0,
-    databaseUrl: appUrl,
-    publicKeys: [signing.publicKey.export({ type: "spki", format: "pem" }).toString()],
-    maxAgeMs: 90 * 60_000,
-    workflowSecrets: {},
-    logger,
-    processing: [inboxProcessing({ databaseUrl: appUrl, gatewayUrl, credentials: { bearer: bridgeToken }, logger })],
-  });
+  const webhookPublicKeyPem = signing.publicKey.export({ type: "spki", format: "pem" }).toString();
+  const platform = TOPOLOGY === "single" ? await startSingle(database, webhookPublicKeyPem) : await startProcesses(database, webhookPublicKeyPem);
+  const gatewayUrl = platform.gatewayUrl;
 
   const sentAt = new Map<string, number>();
   const latencies: number[] = [];
@@ -106,7 +109,7 @@ async function main(): Promise<void> {
       JSON.stringify({ type: "ContactCreate", locationId: TENANT, webhookId: randomUUID(), timestamp: new Date().toISOString(), id: contactId, firstName: "Hook", lastName: `Lead ${label}`, tags: ["bench"] }),
     );
     sentAt.set(contactId, performance.now());
-    const response = await fetch(`${bridge.url}${GHL_WEBHOOK_PATH}`, {
+    const response = await fetch(`${platform.bridgeOrigin}${GHL_WEBHOOK_PATH}`, {
       method: "POST",
       headers: { "content-type": "application/json", "x-ghl-signature": sign(null, body, signing.privateKey).toString("base64") },
       body,
@@ -153,7 +156,9 @@ async function main(): Promise<void> {
     sentAt.clear();
     unexpected = 0;
 
+    const cpuBefore = platform.cpuMs();
     const { sent: n, seconds: sendSeconds } = await sendAt(rate, DURATION_MS, String(rate));
+    const cpuAfter = platform.cpuMs();
     await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
     const sorted = [...latencies].sort((a, b) => a - b);
     const stages = await stagesOf(rate);
@@ -183,7 +188,8 @@ async function main(): Promise<void> {
         max: +(sorted[sorted.length - 1] ?? Number.NaN).toFixed(1),
       },
       unexpectedEvents: unexpected,
-      processRssMiB: Math.round(memoryUsage().rss / 2 ** 20),
+      bridgeRssMiB: platform.bridgeRssMiB(),
+      ...(cpuAfter.size > 0 ? { piecesCores: Object.fromEntries([...cpuAfter].map(([piece, ms]) => [piece, +((ms - (cpuBefore.get(piece) ?? 0)) / (sendSeconds * 1000)).toFixed(2)])) } : {}),
       stagesMs: { receivedToLeadWrite: summary(spans.receivedToLeadWrite), leadWriteToScoring: summary(spans.leadWriteToScoring), scoringToDashboard: summary(spans.scoringToDashboard) },
     };
   }
@@ -194,22 +200,93 @@ async function main(): Promise<void> {
   unsubscribe();
   await owner.destroy();
   await client.dispose();
-  await bridge.stop();
   await platform.stop();
   await database.stop();
 
   writeResult(
-    "webhook-latency",
+    TOPOLOGY === "single" ? "webhook-latency" : "webhook-latency-processes",
     {
       benchmark: "webhook-latency",
       date: new Date().toISOString(),
       machine: machineInfo(),
-      settings: { durationMs: DURATION_MS, topology: "bridge, gateway and the four subgraphs in this process; one dashboard subscription" },
+      settings: {
+        durationMs: DURATION_MS,
+        topology:
+          TOPOLOGY === "single"
+            ? "bridge, gateway and the four subgraphs in this process; one dashboard subscription"
+            : "bridge, gateway and the four subgraphs each in its own process (node dist/scripts/serve.js <piece>); webhooks and one dashboard subscription from this process",
+      },
       budget: "p95 under 100 ms at 100 webhooks/s",
       runs,
     },
     { echo: true },
   );
+}
+
+/** The platform under test, however it runs. */
+interface PlatformUnderTest {
+  gatewayUrl: string;
+  bridgeOrigin: string;
+  bridgeRssMiB(): number | null;
+  /** CPU used so far per piece, in ms (empty in `single`, where the pieces share this process). */
+  cpuMs(): Map<ServicePiece, number>;
+  stop(): Promise<void>;
+}
+
+/** Everything in this process, the bridge with only its inbox workers (no write-back). */
+async function startSingle(database: BenchDatabase, webhookPublicKeyPem: string): Promise<PlatformUnderTest> {
+  const { logger, appUrl } = database;
+  const platform = await startInProcessPlatform(database);
+  const bridgeToken = await database.clientToken({ sub: "bridge", tenant: "bench-bridge", role: Role.ADMIN, scopes: [SCOPE_ANY_TENANT, SCOPE_MANAGE_ACCOUNTS] });
+  const bridge = await createBridge({
+    port: 0,
+    databaseUrl: appUrl,
+    publicKeys: [webhookPublicKeyPem],
+    maxAgeMs: 90 * 60_000,
+    workflowSecrets: {},
+    logger,
+    processing: [inboxProcessing({ databaseUrl: appUrl, gatewayUrl: platform.gatewayUrl, credentials: { bearer: bridgeToken }, logger })],
+  });
+  return {
+    gatewayUrl: platform.gatewayUrl,
+    bridgeOrigin: bridge.url,
+    bridgeRssMiB: () => Math.round(memoryUsage().rss / 2 ** 20),
+    cpuMs: () => new Map(),
+    async stop() {
+      await bridge.stop();
+      await platform.stop();
+    },
+  };
+}
+
+/** Each piece in its own process; the bridge calls the gateway with an API key, as `serve.js bridge` requires. */
+async function startProcesses(database: BenchDatabase, webhookPublicKeyPem: string): Promise<PlatformUnderTest> {
+  const owner = createDatabase<GatewayDatabase>(database.ownerUrl, { name: "bench-apikey", poolSize: 1 });
+  let apiKey: string;
+  try {
+    ({ key: apiKey } = await createApiKey(owner, { tenantId: "bench-bridge", name: "bench bridge", role: Role.ADMIN, scopes: [SCOPE_ANY_TENANT, SCOPE_MANAGE_ACCOUNTS], expiresAt: null }));
+  } finally {
+    await owner.destroy();
+  }
+  process.stderr.write("starting the subgraphs, the gateway and the bridge as processes...\n");
+  const running = await startServiceProcesses({
+    appUrl: database.appUrl,
+    appRole: database.appRole,
+    appPassword: database.appPassword,
+    keys: database.keys,
+    jwt: database.jwt,
+    logLevel: process.env["LOG_LEVEL"] || "warn",
+    bridge: { apiKey, webhookPublicKeyPem },
+  });
+  const bridgePid = running.processes.find((entry) => entry.piece === "bridge")?.pid;
+  if (running.bridgeOrigin === undefined || bridgePid === undefined) throw new Error("the bridge process did not start");
+  return {
+    gatewayUrl: running.gatewayUrl,
+    bridgeOrigin: running.bridgeOrigin,
+    bridgeRssMiB: () => processRssMiB(bridgePid),
+    cpuMs: () => new Map(running.processes.map(({ piece, pid }) => [piece, sampleProcessCpu(pid)?.cpuMs ?? 0])),
+    stop: () => running.stop(),
+  };
 }
 
 main().catch((error: unknown) => {
