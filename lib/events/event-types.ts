@@ -22,6 +22,8 @@ const leadSnapshot = z.object({
   bedroomsMin: z.number().int().nullable(),
   assignedTo: z.string().nullable(),
   doNotContact: z.boolean(),
+  /** Value of the lead's GHL opportunity, whole dollars. Events appended before it was carried read as null. */
+  dealValue: z.number().int().nullable().default(null),
   version: z.number().int(),
 });
 

@@ -85,6 +85,7 @@ function leadSnapshot(firstName: string, source: string, status: Status): LeadSn
     bedroomsMin: null,
     assignedTo: null,
     doNotContact: false,
+    dealValue: null,
     version: 1,
   };
 }

@@ -129,4 +129,18 @@ describe("GHL mirror mutations", () => {
     const viewer = await mutate(tenant, Role.VIEWER, APPOINTMENT, { ghlAppointmentId: "a1", ghlContactId: "c4", deleted: true, ghlUpdatedAt: "2026-05-01T10:00:00Z" });
     expect(viewer.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
   });
+
+  it("lead events carry dealValue in their snapshot, as consumers read them", async () => {
+    const tenant = uniqueTenant("ghlm");
+    await mirror(tenant, "c5");
+    const updated = await mutate<{ upsertLeadFromGhl: { lead: { dealValue: number } } }>(tenant, Role.ADMIN, UPSERT, { ghlContactId: "c5", dealValue: 450000 });
+    expect(updated.data?.upsertLeadFromGhl.lead.dealValue).toBe(450000);
+    const snapshots = (await storedEventsOf(stack.ownerDb, tenant)).flatMap((event) =>
+      event.type === "LeadCreated" || event.type === "LeadUpdated" ? [[event.type, event.payload.lead.dealValue]] : [],
+    );
+    expect(snapshots).toEqual([
+      ["LeadCreated", 1200],
+      ["LeadUpdated", 450000],
+    ]);
+  });
 });

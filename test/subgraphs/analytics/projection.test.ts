@@ -18,7 +18,7 @@ let nextId = 9_000_000_000 + Math.floor(Math.random() * 1_000_000) * 100;
 const snapshot = {
   ghlContactId: null, firstName: "Pat", lastName: "Lee", email: null, phone: null, source: "WEBSITE", status: "NEW" as const, tags: [],
   budgetMin: null, budgetMax: null, timeline: "UNKNOWN", financing: "UNKNOWN", propertyTypes: [], preferredAreas: [], bedroomsMin: null,
-  assignedTo: null, doNotContact: false, version: 1,
+  assignedTo: null, doNotContact: false, dealValue: null, version: 1,
 };
 
 function stored<E extends Pick<StoredEvent, "type" | "payload">>(event: E, at: string): StoredEvent {
