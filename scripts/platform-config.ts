@@ -357,7 +357,8 @@ export function bridgeConfig(config: PlatformConfig, databaseUrl: string, gatewa
     databaseUrl,
     logger,
     processing: [
-      inboxProcessing({ databaseUrl, gatewayUrl, credentials, logger }),
+      // Custom-field catalogs are read with the write-back's tokens: the one place locations' tokens are configured.
+      inboxProcessing({ databaseUrl, gatewayUrl, credentials, logger, ...(config.ghlWriteBack ? { ghlApi: config.ghlWriteBack } : {}) }),
       ...(config.ghlWriteBack ? [ghlWriteBackProcessing({ config: config.ghlWriteBack, databaseUrl, gatewayUrl, credentials, logger })] : []),
     ],
   };

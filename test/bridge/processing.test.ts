@@ -9,6 +9,7 @@ import type { BridgeDatabase } from "../../bridge/src/database";
 import { claimInbox } from "../../bridge/src/processing/inbox.repository";
 import { startInboxWorkers, type InboxWorkerOptions } from "../../bridge/src/processing/inbox-workers";
 import { eventually } from "../helpers/eventually";
+import { startFakeGhl } from "../helpers/fake-ghl";
 import { storedEventsOf } from "../helpers/events";
 import { bearer, graphql, startStack, testDatabaseUrls, uniqueTenant, type TestStack } from "../helpers/stack";
 
@@ -137,7 +138,8 @@ describe("inbox workers apply GHL events through the gateway", () => {
     const tenant = uniqueTenant(TENANT_LABEL);
     const id = await store(tenant, { type: "ContactCreate", body: payload("ContactCreate-realistic", { id: "contactA" }), contactKey: "contactA" });
     await runWorkers();
-    expect(await inboxRow(id)).toMatchObject({ status: "APPLIED", attempts: 1, last_error: null });
+    // These workers have no GHL API access, so the contact's custom fields cannot be named.
+    expect(await inboxRow(id)).toMatchObject({ status: "APPLIED", attempts: 1, last_error: "custom fields skipped: no GHL API access configured" });
     expect(await leadOf(tenant, "contactA")).toMatchObject({
       first_name: "Maria",
       last_name: "Delgado",
@@ -321,15 +323,33 @@ describe("inbox workers apply GHL events through the gateway", () => {
     expect(await leadOf(tenant, "contactN")).toMatchObject({ status: "NEW" });
   });
 
-  it("an invalid payload goes DEAD at once", async () => {
+  it("a payload without a usable id goes DEAD at once", async () => {
     const tenant = uniqueTenant(TENANT_LABEL);
     const id = await store(tenant, { type: "ContactCreate", body: { firstName: "No id" } });
-    const badEmail = await store(tenant, { type: "ContactCreate", body: { id: "contactE", email: "not an email" }, contactKey: "contactE" });
+    const badId = await store(tenant, { type: "ContactUpdate", body: { id: "not a ghl id!", email: "ok@example.com" } });
     await runWorkers();
     expect(await inboxRow(id)).toMatchObject({ status: "DEAD", attempts: 1, last_error: expect.stringContaining("id") });
-    expect(await inboxRow(badEmail)).toMatchObject({ status: "DEAD", attempts: 1, last_error: expect.stringContaining("INVALID_INPUT") });
-    expect((await inboxRow(badEmail)).last_error).not.toContain("not an email");
-    expect(await webhookOutcomes(tenant)).toEqual(["ContactCreate:DEAD", "ContactCreate:DEAD"]);
+    expect(await inboxRow(badId)).toMatchObject({ status: "DEAD", attempts: 1, last_error: expect.stringContaining("id: must be a GHL id") });
+    expect(await webhookOutcomes(tenant)).toEqual(["ContactCreate:DEAD", "ContactUpdate:DEAD"]);
+  });
+
+  it("a contact field the lead cannot take is left out: the rest applies, the row names the field but not its value", async () => {
+    const tenant = uniqueTenant(TENANT_LABEL);
+    const t0 = Date.now() - 60_000;
+    await store(tenant, { type: "ContactCreate", body: { id: "contactE", firstName: "Eve", lastName: "Valid", email: "eve@example.com", phone: "+15125550100" }, contactKey: "contactE", at: new Date(t0) });
+    const update = await store(tenant, {
+      type: "ContactUpdate",
+      body: { id: "contactE", firstName: "Evelyn", email: "not an email", phone: "555-0100", tags: ["buyer", "x".repeat(80)], assignedTo: "agent-7" },
+      contactKey: "contactE",
+      at: new Date(t0 + 1000),
+    });
+    await runWorkers();
+    const row = await inboxRow(update);
+    expect(row).toMatchObject({ status: "APPLIED", attempts: 1, last_error: "dropped fields that do not fit: email, phone, tags" });
+    for (const value of ["not an email", "555-0100", "xxxx"]) expect(row.last_error).not.toContain(value);
+    // The valid fields applied; the dropped ones kept what the lead had.
+    expect(await leadOf(tenant, "contactE")).toMatchObject({ first_name: "Evelyn", email: "eve@example.com", phone: "+15125550100", tags: [] });
+    expect(await webhookOutcomes(tenant)).toEqual(["ContactCreate:APPLIED", "ContactUpdate:APPLIED"]);
   });
 
   it("retries a failing gateway with backoff, then goes DEAD after maxAttempts", async () => {
@@ -371,5 +391,95 @@ describe("inbox workers apply GHL events through the gateway", () => {
     const messages = (await storedEventsOf(stack.ownerDb, tenant)).filter((event) => event.type === "LeadMessageReceived");
     expect(messages).toHaveLength(1);
     expect(await webhookOutcomes(tenant)).toEqual(["ContactCreate:APPLIED", "InboundMessage:APPLIED"]);
+  });
+
+});
+
+describe("contacts' custom fields, named through the location's catalog", () => {
+  const catalog = (JSON.parse(readFileSync(join(PAYLOADS, "customFields-catalog.json"), "utf8")) as { customFields: unknown[] }).customFields;
+
+  interface LeadProfile {
+    budget_min: number | null;
+    budget_max: number | null;
+    financing: string;
+    timeline: string;
+    property_types: string[];
+    preferred_areas: string[];
+    bedrooms_min: number | null;
+  }
+  async function profileOf(tenant: string, contactId: string): Promise<LeadProfile | undefined> {
+    const { rows } = await sql<LeadProfile>`
+      select budget_min, budget_max, financing, timeline, property_types, preferred_areas, bedrooms_min
+      from leads.leads where tenant_id = ${tenant} and ghl_contact_id = ${contactId}`.execute(stack.ownerDb);
+    return rows[0];
+  }
+
+  it("fill the lead's budget, financing, timeline, property types, areas and bedrooms; a catalog read that fails is retried, one that succeeded is shared", async () => {
+    const tenant = uniqueTenant(TENANT_LABEL);
+    const ghl = await startFakeGhl({ tokens: { [tenant]: `token-${tenant}` }, catalogs: { [tenant]: catalog } });
+    try {
+      const ghlApi = { apiBaseUrl: ghl.url, tokens: { [tenant]: `token-${tenant}` } };
+      ghl.failCatalogReads(1);
+      const first = await store(tenant, { type: "ContactCreate", body: payload("ContactCreate-realistic", { id: "contactCF" }), contactKey: "contactCF" });
+      const second = await store(tenant, { type: "ContactCreate", body: payload("ContactCreate-realistic", { id: "contactCH" }), contactKey: "contactCH" });
+      await runWorkers({ ghlApi });
+      const rows = [await inboxRow(first), await inboxRow(second)];
+      expect(rows).toEqual([expect.objectContaining({ status: "APPLIED", last_error: null }), expect.objectContaining({ status: "APPLIED", last_error: null })]);
+      // The failed read sent an event round again; both then used the one catalog read that succeeded.
+      expect(rows[0]!.attempts + rows[1]!.attempts).toBeGreaterThanOrEqual(3);
+      expect(ghl.calls.filter((call) => call.method === "GET").map((call) => [call.path, call.status])).toEqual([
+        [`/locations/${tenant}/customFields`, 503],
+        [`/locations/${tenant}/customFields`, 200],
+      ]);
+      expect(await profileOf(tenant, "contactCF")).toEqual({
+        budget_min: null,
+        budget_max: 475000,
+        financing: "PRE_APPROVED",
+        timeline: "WITHIN_3_MONTHS",
+        property_types: ["SINGLE_FAMILY", "TOWNHOUSE"],
+        preferred_areas: ["Round Rock", "Pflugerville", "78664"],
+        bedrooms_min: 3,
+      });
+
+      // A budget below the lead's stored minimum is refused by the leads subgraph: the rest still applies.
+      await store(tenant, { type: "ContactCreate", body: { id: "contactCG", firstName: "Cy", lastName: "Gee" }, contactKey: "contactCG", at: new Date(Date.now() - 5000) });
+      await runWorkers({ ghlApi });
+      const token = await stack.token(tenant, Role.ADMIN);
+      const set = await graphql<{ updateLead: { userErrors: unknown[] } }>(
+        stack.gatewayUrl,
+        `mutation($input: UpdateLeadInput!) { updateLead(input: $input) { userErrors { code } } }`,
+        { input: { id: (await leadOf(tenant, "contactCG"))!.id, budgetMin: 500000 } },
+        bearer(token),
+      );
+      expect(set.data?.updateLead.userErrors).toEqual([]);
+      const update = await store(tenant, {
+        type: "ContactUpdate",
+        body: { id: "contactCG", customFields: [{ id: "Fd2BudgetMaxXXXXXXXX", value: 475000 }, { id: "Fd7BedsXXXXXXXXXXXXX", value: "2" }, { id: "Fd3FinancingXXXXXXXX", value: "Talking to lender" }] },
+        contactKey: "contactCG",
+      });
+      await runWorkers({ ghlApi });
+      expect(await inboxRow(update)).toMatchObject({
+        status: "APPLIED",
+        last_error: "dropped fields that do not fit: customFields.contact.financing_status; dropped fields the leads subgraph refused: budgetMax",
+      });
+      expect(await profileOf(tenant, "contactCG")).toMatchObject({ budget_min: 500000, budget_max: null, bedrooms_min: 2, financing: "UNKNOWN" });
+    } finally {
+      await ghl.stop();
+    }
+  });
+
+  it("without a token for the location, custom fields are skipped and the row says so", async () => {
+    const tenant = uniqueTenant(TENANT_LABEL);
+    const ghl = await startFakeGhl({ tokens: { elsewhere: "token-elsewhere" }, catalogs: { elsewhere: catalog } });
+    try {
+      const id = await store(tenant, { type: "ContactCreate", body: payload("ContactCreate-realistic", { id: "contactNT" }), contactKey: "contactNT" });
+      await runWorkers({ ghlApi: { apiBaseUrl: ghl.url, tokens: { elsewhere: "token-elsewhere" } } });
+      expect(await inboxRow(id)).toMatchObject({ status: "APPLIED", attempts: 1, last_error: "custom fields skipped: no GHL API token for the location" });
+      expect(await leadOf(tenant, "contactNT")).toMatchObject({ first_name: "Maria", email: "maria.delgado@example.com" });
+      expect(await profileOf(tenant, "contactNT")).toMatchObject({ budget_max: null, financing: "UNKNOWN" });
+      expect(ghl.calls).toEqual([]);
+    } finally {
+      await ghl.stop();
+    }
   });
 });

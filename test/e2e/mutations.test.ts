@@ -291,7 +291,7 @@ describe("updateLead", () => {
     ["null firstName", { firstName: null }, invalid(["firstName"], "cannot be null")],
     ["null tags", { tags: null }, invalid(["tags"], "cannot be null")],
     ["a malformed email", { email: "@nope" }, invalid(["email"], "must be an email address")],
-    ["budgetMax below the stored budgetMin", { budgetMax: 1000 }, invalid(["budgetMin"], "must not exceed budgetMax")],
+    ["budgetMax below the stored budgetMin", { budgetMax: 1000 }, invalid(["budgetMax"], "must not be below budgetMin")],
     ["a stale expectedVersion", { expectedVersion: 7, firstName: "Other" }, { field: ["input", "expectedVersion"], code: "CONFLICT", message: expect.stringContaining("version 1, not 7") as unknown as string }],
   ])("refuses %s, leaving the lead as it was", async (_label, changes, expected) => {
     const before = await createLead();

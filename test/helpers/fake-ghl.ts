@@ -20,6 +20,8 @@ export interface FakeGhl {
   calls: FakeGhlCall[];
   /** Per contact id, the custom field values last written (field id to value). */
   contacts: Map<string, Record<string, unknown>>;
+  /** Makes the next `count` custom-field catalog reads fail with 503. */
+  failCatalogReads(count: number): void;
   stop(): Promise<void>;
 }
 
@@ -31,6 +33,8 @@ export interface FakeGhlOptions {
   limit?: { requests: number; windowMs: number };
   /** The value key it reads from `customFields` entries. */
   valueKey?: string;
+  /** Per location, the custom-field catalog `GET /locations/:id/customFields` lists (default none). */
+  catalogs?: Record<string, unknown[]>;
 }
 
 function readBody(request: IncomingMessage): Promise<string> {
@@ -50,7 +54,8 @@ function isRecord(value: unknown): value is Record<string, unknown> {
  * Starts a fake GHL on a free port: `PUT /contacts/:id` checks the bearer token (per
  * location) and the `Version` header, enforces the per-location limit over a sliding window
  * of arrivals (answering 429 with GHL's `X-RateLimit-*` headers), stores the custom fields
- * and records every call.
+ * and records every call. `GET /locations/:id/customFields` lists the location's catalog,
+ * to its own token only.
  */
 export async function startFakeGhl(options: FakeGhlOptions): Promise<FakeGhl> {
   const limit = options.limit ?? { requests: 100, windowMs: 10_000 };
@@ -58,6 +63,7 @@ export async function startFakeGhl(options: FakeGhlOptions): Promise<FakeGhl> {
   const locationByToken = new Map(Object.entries(options.tokens).map(([location, token]) => [token, location]));
   const calls: FakeGhlCall[] = [];
   const contacts = new Map<string, Record<string, unknown>>();
+  let catalogFailures = 0;
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const at = performance.now();
@@ -78,6 +84,15 @@ export async function startFakeGhl(options: FakeGhlOptions): Promise<FakeGhl> {
     };
     if (location === undefined) return answer(401, {}, { message: "Invalid token" });
     if (request.headers.version !== "2021-07-28") return answer(400, {}, { message: "Version header required" });
+    const catalogMatch = /^\/locations\/([^/?]+)\/customFields$/.exec(path);
+    if (request.method === "GET" && catalogMatch?.[1]) {
+      if (decodeURIComponent(catalogMatch[1]) !== location) return answer(403, {}, { message: "The token is not authorized for this location" });
+      if (catalogFailures > 0) {
+        catalogFailures -= 1;
+        return answer(503, {}, { message: "Service unavailable" });
+      }
+      return answer(200, {}, { customFields: options.catalogs?.[location] ?? [] });
+    }
     const contactMatch = /^\/contacts\/([^/?]+)$/.exec(path);
     if (request.method !== "PUT" || !contactMatch?.[1]) return answer(404, {}, { message: "Not found" });
     const recent = calls.filter((call) => call.location === location && call.at > at - limit.windowMs).length;
@@ -105,6 +120,9 @@ export async function startFakeGhl(options: FakeGhlOptions): Promise<FakeGhl> {
     url: `http://127.0.0.1:${port}`,
     calls,
     contacts,
+    failCatalogReads(count) {
+      catalogFailures = count;
+    },
     stop: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections();

@@ -12,8 +12,11 @@ export type OperationOutcome =
   | { kind: "skipped"; reason: string }
   /** A failure that may pass (transport, 5xx, 429, a lead not mirrored yet). */
   | { kind: "retry"; reason: string }
-  /** A failure that never will (validation). */
-  | { kind: "permanent"; reason: string };
+  /**
+   * A failure that never will (validation). `invalidFields` names the input fields at fault
+   * when every error was one of them failing validation (leaving them out may then apply).
+   */
+  | { kind: "permanent"; reason: string; invalidFields?: string[] };
 
 /** Runs gateway operations for one tenant at a time. */
 export interface GatewayClient {
@@ -120,7 +123,8 @@ export function createGatewayClient(options: GatewayTarget): GatewayClient {
       if (userErrors.every((e) => e.code === "ILLEGAL_TRANSITION")) return { kind: "skipped", reason };
       // The contact's lead may not exist yet (its ContactCreate still on its way): worth a retry.
       if (userErrors.every((e) => e.code === "NOT_FOUND")) return { kind: "retry", reason };
-      return { kind: "permanent", reason };
+      const invalid = userErrors.every((e) => e.code === "INVALID_INPUT" && e.field[0] === "input" && e.field.length > 1);
+      return invalid ? { kind: "permanent", reason, invalidFields: [...new Set(userErrors.map((e) => e.field[1]!))] } : { kind: "permanent", reason };
     },
   };
 }

@@ -1,5 +1,7 @@
 import { APPOINTMENT_STATUSES, OPPORTUNITY_STATUSES, type AppointmentEvent, type ContactEvent, type GhlEvent, type InstallEvent, type MessageEvent, type NoteEvent, type OpportunityEvent } from "../intake/ghl-events";
 import type { WorkflowEvent } from "../intake/workflow-events";
+import type { CustomFieldCatalog } from "../ghl/ghl-custom-fields";
+import { validateLeadChanges } from "../../../subgraphs/leads/src/lead/lead.validation";
 
 /**
  * One gateway mutation that applies (part of) a GHL event. Every one of them is idempotent
@@ -40,7 +42,17 @@ export interface UpsertLeadInput {
   assignedTo?: string;
   doNotContact?: boolean;
   dealValue?: number;
+  /** From the location's custom fields, named through its catalog. */
+  budgetMax?: number;
+  timeline?: string;
+  financing?: string;
+  propertyTypes?: string[];
+  preferredAreas?: string[];
+  bedroomsMin?: number;
 }
+
+/** The lead fields of an upsert, without the contact it names. */
+type LeadFields = Omit<UpsertLeadInput, "ghlContactId">;
 
 /** GHL's appointment statuses, as the leads subgraph names them. */
 export type AppointmentStatusName = "NEW" | "CONFIRMED" | "CANCELLED" | "SHOWED" | "NO_SHOW" | "INVALID";
@@ -75,7 +87,8 @@ export interface RecordMessageInput {
  * needs nothing), or give up on it (a payload that can never be applied).
  */
 export type EventMapping =
-  | { kind: "apply"; operations: GatewayOperation[] }
+  /** `notes` say what of the event was left out (field names only), for the inbox row. */
+  | { kind: "apply"; operations: GatewayOperation[]; notes?: string[] }
   | { kind: "ignore"; reason: string }
   | { kind: "invalid"; reason: string };
 
@@ -86,11 +99,16 @@ export type ParsedInboxEvent =
   /** A GHL type intake stores but the bridge has no schema for. */
   | { kind: "unsupported"; type: string };
 
+/** The location's custom-field catalog as far as processing got it, for contact events with custom fields. */
+export type CatalogState = { kind: "catalog"; fields: CustomFieldCatalog } | { kind: "unavailable"; reason: string };
+
 /** What the mapping needs of the inbox row besides its parsed event. */
 export interface MappingContext {
   /** The row's idempotency key (always present, unlike a payload's optional `webhookId`). */
   webhookId: string;
   tenantId: string;
+  /** The location's catalog, looked up for contact events that carry custom fields; absent, they are skipped. */
+  catalog?: CatalogState;
 }
 
 // The intake's schemas accept any string id, since GHL omits fields freely; the gateway keys
@@ -140,34 +158,175 @@ function apply(...operations: GatewayOperation[]): EventMapping {
   return { kind: "apply", operations };
 }
 
-function contactUpsert(contact: ContactEvent, ghlContactId: string): UpsertLeadInput {
+/** Lead fields with the payload path each came from, to name the ones left out. */
+interface SourcedFields {
+  fields: LeadFields;
+  origins: Partial<Record<keyof LeadFields, string>>;
+}
+
+function standardFields(contact: ContactEvent): SourcedFields {
   // A field absent from the payload is left out (never sent as null): GHL omits fields
   // without a value, and a partial update must not clear what the lead already has.
-  const input: UpsertLeadInput = { ghlContactId };
-  if (contact.firstName !== undefined) input.firstName = contact.firstName;
-  if (contact.lastName !== undefined) input.lastName = contact.lastName;
-  if (contact.email !== undefined) input.email = contact.email;
-  if (contact.phone !== undefined) input.phone = contact.phone;
+  const fields: LeadFields = {};
+  const origins: SourcedFields["origins"] = {};
+  const set = <K extends keyof LeadFields>(field: K, value: LeadFields[K], origin: string) => {
+    fields[field] = value;
+    origins[field] = origin;
+  };
+  if (contact.firstName !== undefined) set("firstName", contact.firstName, "firstName");
+  if (contact.lastName !== undefined) set("lastName", contact.lastName, "lastName");
+  if (contact.email !== undefined) set("email", contact.email, "email");
+  if (contact.phone !== undefined) set("phone", contact.phone, "phone");
   const source = contact.source;
   if (source !== undefined) {
     // An unrecognised source is left to the lead's default (GHL_IMPORT on creation).
     const known = SOURCES.find(([pattern]) => pattern.test(source));
-    if (known) input.source = known[1];
+    if (known) set("source", known[1], "source");
   }
-  if (contact.tags !== undefined) input.tags = contact.tags;
-  if (contact.assignedTo !== undefined) input.assignedTo = contact.assignedTo;
-  if (contact.dnd !== undefined) input.doNotContact = contact.dnd;
+  if (contact.tags !== undefined) set("tags", contact.tags, "tags");
+  if (contact.assignedTo !== undefined) set("assignedTo", contact.assignedTo, "assignedTo");
+  if (contact.dnd !== undefined) set("doNotContact", contact.dnd, "dnd");
   else if (contact.dndSettings !== undefined) {
     // Without the global flag, any channel under DND means the lead asked not to be contacted.
-    input.doNotContact = Object.values(contact.dndSettings).some((channel) => channel.status === "active");
+    set("doNotContact", Object.values(contact.dndSettings).some((channel) => channel.status === "active"), "dndSettings");
   }
-  return input;
+  return { fields, origins };
 }
 
-function contact(event: ContactEvent): EventMapping {
+/** A picklist label as a lookup key: case, spaces, dashes and brackets vary between locations. */
+function optionKey(label: string): string {
+  return label.toLowerCase().replace(/[^a-z0-9+]/g, "");
+}
+
+const FINANCING: Readonly<Record<string, string>> = { cash: "CASH", preapproved: "PRE_APPROVED", prequalified: "PRE_QUALIFIED", notstarted: "NOT_STARTED" };
+const TIMELINE: Readonly<Record<string, string>> = {
+  asap: "IMMEDIATE",
+  asap030days: "IMMEDIATE",
+  "13months": "WITHIN_3_MONTHS",
+  "36months": "WITHIN_6_MONTHS",
+  "612months": "WITHIN_12_MONTHS",
+  // A year or more out is as far from buying as the lead's timelines go.
+  "12+months": "JUST_BROWSING",
+};
+const PROPERTY_TYPES: Readonly<Record<string, string>> = {
+  singlefamily: "SINGLE_FAMILY",
+  condo: "CONDO",
+  townhouse: "TOWNHOUSE",
+  multifamily: "MULTI_FAMILY",
+  land: "LAND",
+  manufactured: "MANUFACTURED",
+};
+
+/** A number GHL may send as a number or as text ("475,000", "$475000"). */
+function numberOf(value: unknown): number | null {
+  const number = typeof value === "number" ? value : typeof value === "string" && value.trim() !== "" ? Number(value.replace(/[$,\s]/g, "")) : NaN;
+  return Number.isFinite(number) ? number : null;
+}
+
+/** A list GHL may send as an array of labels or as one comma-separated text. */
+function listOf(value: unknown): string[] {
+  const items = Array.isArray(value) ? value.filter((item): item is string => typeof item === "string") : typeof value === "string" ? value.split(/[,;\n]/) : [];
+  return items.map((item) => item.trim()).filter((item) => item !== "");
+}
+
+function optionOf(value: unknown, options: Readonly<Record<string, string>>): string | null {
+  return typeof value === "string" ? (options[optionKey(value)] ?? null) : null;
+}
+
+/**
+ * The lead field each known catalog key fills, and how its value reads. Keys the lead does
+ * not model (`contact.lead_type`) and the ones the score write-back fills (`contact.lead_score`,
+ * `contact.lead_tier`) are not read.
+ */
+const CUSTOM_FIELDS: Readonly<Record<string, (value: unknown) => Partial<LeadFields> | null>> = {
+  // Whole dollars, like the lead's budgets.
+  "contact.budget_max": (value) => {
+    const amount = numberOf(value);
+    return amount === null ? null : { budgetMax: Math.round(amount) };
+  },
+  "contact.financing_status": (value) => {
+    const financing = optionOf(value, FINANCING);
+    return financing === null ? null : { financing };
+  },
+  "contact.purchase_timeline": (value) => {
+    const timeline = optionOf(value, TIMELINE);
+    return timeline === null ? null : { timeline };
+  },
+  "contact.property_type": (value) => {
+    const labels = listOf(value);
+    const types = [...new Set(labels.flatMap((label) => PROPERTY_TYPES[optionKey(label)] ?? []))];
+    return types.length > 0 && types.length === labels.length ? { propertyTypes: types } : null;
+  },
+  "contact.preferred_areas": (value) => {
+    const areas = listOf(value);
+    return areas.length > 0 ? { preferredAreas: areas } : null;
+  },
+  "contact.bedrooms_min": (value) => {
+    const bedrooms = numberOf(value);
+    return bedrooms === null ? null : { bedroomsMin: bedrooms };
+  },
+};
+
+/** The lead fields a contact's custom fields fill, through the location's catalog; paths of values that do not read are `unreadable`. */
+function customFieldFields(contact: ContactEvent, catalog: CustomFieldCatalog): SourcedFields & { unreadable: string[] } {
+  const fields: LeadFields = {};
+  const origins: SourcedFields["origins"] = {};
+  const unreadable: string[] = [];
+  for (const { id, value } of contact.customFields ?? []) {
+    const fieldKey = catalog.get(id)?.fieldKey;
+    const read = fieldKey === undefined ? undefined : CUSTOM_FIELDS[fieldKey];
+    if (fieldKey === undefined || read === undefined) continue;
+    const origin = `customFields.${fieldKey}`;
+    const filled = read(value);
+    if (filled === null) {
+      unreadable.push(origin);
+      continue;
+    }
+    Object.assign(fields, filled);
+    for (const field of Object.keys(filled)) origins[field as keyof LeadFields] = origin;
+  }
+  return { fields, origins, unreadable };
+}
+
+function withoutFields(fields: LeadFields, names: ReadonlySet<string>): LeadFields {
+  return Object.fromEntries(Object.entries(fields).filter(([name]) => !names.has(name))) as LeadFields;
+}
+
+/**
+ * The fields the leads subgraph will accept, by its own rules, and the names of those it
+ * would refuse: one bad field must not make it refuse the whole upsert. Rounds repeat while
+ * dropping a field changes the verdict (the budget bounds are checked against each other).
+ */
+export function acceptableLeadFields(fields: LeadFields): { fields: LeadFields; refused: string[] } {
+  let kept = fields;
+  const refused: string[] = [];
+  for (;;) {
+    const validation = validateLeadChanges(kept);
+    if (validation.ok) return { fields: kept, refused };
+    const names = new Set(validation.issues.map((issue) => String(issue.path[0])).filter((name) => Object.prototype.hasOwnProperty.call(kept, name)));
+    // An issue naming no field sent cannot be fixed by leaving one out: the subgraph decides.
+    if (names.size === 0) return { fields: kept, refused };
+    refused.push(...names);
+    kept = withoutFields(kept, names);
+  }
+}
+
+function contact(event: ContactEvent, context: MappingContext): EventMapping {
   if (!isGhlId(event.id)) return badId("id", event.id);
   if (event.type === "ContactDelete") return apply({ kind: "deleteLead", input: { ghlContactId: event.id } });
-  return apply({ kind: "upsertLead", input: contactUpsert(event, event.id) });
+  const standard = standardFields(event);
+  const notes: string[] = [];
+  let custom: SourcedFields & { unreadable: string[] } = { fields: {}, origins: {}, unreadable: [] };
+  if (event.customFields?.length) {
+    if (context.catalog?.kind === "catalog") custom = customFieldFields(event, context.catalog.fields);
+    else notes.push(`custom fields skipped: ${context.catalog?.reason ?? "no GHL API access configured"}`);
+  }
+  const origins = { ...standard.origins, ...custom.origins };
+  const { fields, refused } = acceptableLeadFields({ ...standard.fields, ...custom.fields });
+  // Payload paths only, never values: they are personal data and the note is stored.
+  const dropped = [...custom.unreadable, ...refused.map((name) => origins[name as keyof LeadFields] ?? name)];
+  if (dropped.length) notes.unshift(`dropped fields that do not fit: ${dropped.join(", ")}`);
+  return { kind: "apply", operations: [{ kind: "upsertLead", input: { ghlContactId: event.id, ...fields } }], ...(notes.length ? { notes } : {}) };
 }
 
 /** Whether an open-ended GHL value is one of those the bridge knows. */
@@ -298,7 +457,7 @@ export function mapGhlEvent(parsed: ParsedInboxEvent, context: MappingContext): 
     case "ContactTagUpdate":
     case "ContactDndUpdate":
     case "ContactDelete":
-      return contact(event);
+      return contact(event, context);
     case "OpportunityCreate":
     case "OpportunityUpdate":
     case "OpportunityStatusUpdate":

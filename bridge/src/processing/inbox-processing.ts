@@ -1,6 +1,7 @@
 import { createDatabase } from "../../../lib/db/database";
 import type { Logger } from "../../../lib/logger";
 import type { BridgeDatabase } from "../database";
+import type { GhlApiAccess } from "../ghl/ghl-api";
 import type { BridgeProcessing } from "../index";
 import type { GatewayCredentials } from "./gateway-client";
 import { startInboxWorkers, type InboxWorkers } from "./inbox-workers";
@@ -15,6 +16,8 @@ export interface InboxProcessingOptions {
   gatewayUrl: string;
   /** A `tenants:any` + `accounts:manage` service caller. */
   credentials: GatewayCredentials;
+  /** GHL's API, to name contacts' custom fields through each location's catalog; without it they are skipped. */
+  ghlApi?: GhlApiAccess;
   logger: Logger;
 }
 
@@ -32,6 +35,7 @@ export function inboxProcessing(options: InboxProcessingOptions): BridgeProcessi
         connectionString: options.databaseUrl,
         gatewayUrl: options.gatewayUrl,
         credentials: options.credentials,
+        ...(options.ghlApi ? { ghlApi: options.ghlApi } : {}),
         logger: options.logger,
         ...DEFAULT_INBOX_PROCESSING,
       });

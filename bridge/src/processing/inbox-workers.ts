@@ -4,10 +4,12 @@ import { withTenant } from "../../../lib/db/tenant";
 import { createNotificationListener } from "../../../lib/events/notification-listener";
 import type { Logger } from "../../../lib/logger";
 import type { BridgeDatabase } from "../database";
-import { createGatewayClient, type GatewayClient, type GatewayCredentials } from "./gateway-client";
+import { createGatewayClient, type GatewayClient, type GatewayCredentials, type OperationOutcome } from "./gateway-client";
 import { parseGhlEvent } from "../intake/ghl-events";
 import { parseWorkflowEvent, WORKFLOW_EVENT_TYPE } from "../intake/workflow-events";
-import { mapGhlEvent, type ParsedInboxEvent } from "./ghl-mapping";
+import { createCustomFieldCatalogs, DEFAULT_CATALOG_TTL_MS, type CustomFieldCatalogs } from "../ghl/ghl-custom-fields";
+import type { GhlApiAccess } from "../ghl/ghl-api";
+import { mapGhlEvent, type CatalogState, type GatewayOperation, type ParsedInboxEvent } from "./ghl-mapping";
 import { INBOX_CHANNEL, claimInbox, finishRow, processingDb, scheduleRetry, type ClaimedRow, type FinalStatus, type ProcessingDatabase } from "./inbox.repository";
 
 /** Exponential backoff between attempts: attempt n waits a random time up to `min(maxMs, baseMs * 2^(n-1))` (full jitter). */
@@ -40,6 +42,10 @@ export interface InboxWorkerOptions {
   tenantPrefix?: string;
   /** Timeout of one gateway call. Default 10 s. */
   requestTimeoutMs?: number;
+  /** GHL's API, to read locations' custom-field catalogs; without it, contacts' custom fields are skipped. */
+  ghlApi?: GhlApiAccess;
+  /** How long a location's custom-field catalog is used before it is fetched again. Default 10 minutes. */
+  catalogTtlMs?: number;
 }
 
 /** Running inbox workers. */
@@ -77,23 +83,66 @@ function parseStoredEvent(row: Pick<ClaimedRow, "type" | "payload">): { ok: true
   return { ok: false, reason: `stored payload does not fit: ${result.error}` };
 }
 
-async function judge(row: ClaimedRow, gateway: GatewayClient): Promise<Verdict> {
+/** Whether the event is a contact change whose custom fields the location's catalog must name. */
+function needsCatalog(parsed: ParsedInboxEvent): boolean {
+  if (parsed.kind !== "ghl") return false;
+  const { event } = parsed;
+  switch (event.type) {
+    case "ContactCreate":
+    case "ContactUpdate":
+    case "ContactTagUpdate":
+    case "ContactDndUpdate":
+      return (event.customFields?.length ?? 0) > 0;
+    default:
+      return false;
+  }
+}
+
+/**
+ * Runs one operation; an upsert the leads subgraph refuses for some of its fields (rules
+ * that depend on the stored lead, which the mapping cannot check) is sent again without them.
+ */
+async function execute(gateway: GatewayClient, tenantId: string, operation: GatewayOperation, dropped: string[]): Promise<OperationOutcome> {
+  const outcome = await gateway.execute(tenantId, operation);
+  if (outcome.kind !== "permanent" || operation.kind !== "upsertLead" || !outcome.invalidFields) return outcome;
+  const refused = new Set(outcome.invalidFields);
+  // Only fields the upsert sent can be left out; an error naming another one would come back again.
+  if (refused.has("ghlContactId") || [...refused].some((field) => !Object.prototype.hasOwnProperty.call(operation.input, field))) return outcome;
+  const input = Object.fromEntries(Object.entries(operation.input).filter(([field]) => !refused.has(field))) as typeof operation.input;
+  dropped.push(...refused);
+  return gateway.execute(tenantId, { kind: "upsertLead", input });
+}
+
+async function judge(row: ClaimedRow, gateway: GatewayClient, catalogs: CustomFieldCatalogs | undefined): Promise<Verdict> {
   const stored = parseStoredEvent(row);
   if (!stored.ok) return { status: "DEAD", note: stored.reason };
-  const mapping = mapGhlEvent(stored.parsed, { webhookId: row.webhookId, tenantId: row.tenantId });
+  let catalog: CatalogState | undefined;
+  if (needsCatalog(stored.parsed)) {
+    const lookup: CatalogState | { kind: "retry"; reason: string } = catalogs ? await catalogs.lookup(row.tenantId) : { kind: "unavailable", reason: "no GHL API access configured" };
+    // A catalog that may come on a later attempt is waited for: applying without it would drop the custom fields for good.
+    if (lookup.kind === "retry") return { status: "RETRY", error: lookup.reason };
+    catalog = lookup;
+  }
+  const mapping = mapGhlEvent(stored.parsed, { webhookId: row.webhookId, tenantId: row.tenantId, ...(catalog ? { catalog } : {}) });
   if (mapping.kind === "invalid") return { status: "DEAD", note: mapping.reason };
   if (mapping.kind === "ignore") return { status: "IGNORED", note: mapping.reason };
   const skipped: string[] = [];
+  const refused: string[] = [];
   for (const operation of mapping.operations) {
-    const outcome = await gateway.execute(row.tenantId, operation);
+    const outcome = await execute(gateway, row.tenantId, operation, refused);
     if (outcome.kind === "retry") return { status: "RETRY", error: outcome.reason };
     if (outcome.kind === "permanent") return { status: "DEAD", note: outcome.reason };
     if (outcome.kind === "skipped") skipped.push(outcome.reason);
   }
   // Skipped parts are kept as a note: an event all of whose parts were refused (an illegal
-  // pipeline move) is IGNORED, one that applied anything is APPLIED.
-  const note = skipped.length ? `skipped ${skipped.join("; ")}` : null;
-  return { status: skipped.length === mapping.operations.length ? "IGNORED" : "APPLIED", note };
+  // pipeline move) is IGNORED, one that applied anything is APPLIED. So are the fields left
+  // out (names only).
+  const notes = [
+    ...(mapping.notes ?? []),
+    ...(refused.length ? [`dropped fields the leads subgraph refused: ${refused.join(", ")}`] : []),
+    ...(skipped.length ? [`skipped ${skipped.join("; ")}`] : []),
+  ];
+  return { status: skipped.length === mapping.operations.length ? "IGNORED" : "APPLIED", note: notes.length ? notes.join("; ") : null };
 }
 
 /**
@@ -112,6 +161,7 @@ export async function startInboxWorkers(options: InboxWorkerOptions): Promise<In
     tenantHeader: TENANT_HEADER,
     ...(options.requestTimeoutMs !== undefined ? { timeoutMs: options.requestTimeoutMs } : {}),
   });
+  const catalogs = options.ghlApi ? createCustomFieldCatalogs({ api: options.ghlApi, ttlMs: options.catalogTtlMs ?? DEFAULT_CATALOG_TTL_MS }) : undefined;
   const inFlight = new Set<Promise<void>>();
   let stopped = false;
   let pumping: Promise<number> | undefined;
@@ -139,7 +189,7 @@ export async function startInboxWorkers(options: InboxWorkerOptions): Promise<In
 
   async function handle(row: ClaimedRow): Promise<void> {
     try {
-      await record(row, await judge(row, gateway));
+      await record(row, await judge(row, gateway, catalogs));
     } catch (error) {
       // Left PROCESSING: the lease runs out and the row is claimed again.
       logger.error({ err: error, inboxId: row.id }, "inbox event could not be processed");

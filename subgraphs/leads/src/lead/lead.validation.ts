@@ -35,11 +35,16 @@ export type ValidationResult = { ok: true; changes: LeadChanges } | { ok: false;
 
 const NON_NULLABLE = ["firstName", "lastName", "source", "tags", "timeline", "financing", "propertyTypes", "preferredAreas", "doNotContact"] as const;
 
+/** Lead fields as a caller holds them before validation: a mutation's input, or what the webhook bridge is about to send. */
+export type UncheckedLeadChanges = { readonly [K in keyof LeadChangesInput]?: unknown };
+
 /**
  * Validates the fields of a create, update or upsert input. `current` budgets (when
- * updating) let a change of one bound be checked against the other.
+ * updating) let a change of one bound be checked against the other. The webhook bridge
+ * checks what it sends with the same rules, so that one unusable field is left out there
+ * rather than refusing the whole upsert here.
  */
-export function validateLeadChanges(input: LeadChangesInput, current?: { budgetMin: number | null; budgetMax: number | null }): ValidationResult {
+export function validateLeadChanges(input: UncheckedLeadChanges, current?: { budgetMin: number | null; budgetMax: number | null }): ValidationResult {
   const issues: z.core.$ZodIssue[] = [];
   const defined = Object.fromEntries(Object.entries(input).filter(([, value]) => value !== undefined));
   for (const key of NON_NULLABLE) {
@@ -55,6 +60,8 @@ export function validateLeadChanges(input: LeadChangesInput, current?: { budgetM
   const min = changes.budgetMin !== undefined ? changes.budgetMin : (current?.budgetMin ?? null);
   const max = changes.budgetMax !== undefined ? changes.budgetMax : (current?.budgetMax ?? null);
   if (min !== null && max !== null && min > max) {
+    // The field this change sets is the one at fault: a new maximum alone is the one below the stored minimum.
+    if (changes.budgetMin === undefined) return { ok: false, issues: [{ code: "custom", path: ["budgetMax"], message: "must not be below budgetMin", input: max }] };
     return { ok: false, issues: [{ code: "custom", path: ["budgetMin"], message: "must not exceed budgetMax", input: min }] };
   }
   return { ok: true, changes };
