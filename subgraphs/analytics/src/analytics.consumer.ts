@@ -3,19 +3,20 @@ import { Gauge } from "prom-client";
 import { setTransactionTenant } from "../../../lib/db/tenant";
 import { PROJECTION_COALESCE_MS, startEventConsumer, type EventConsumer } from "../../../lib/events/event-consumer";
 import { consumerLag, type ConsumerLag } from "../../../lib/events/event-log";
+import type { StoredEvent } from "../../../lib/events/event-types";
 import { notifyProjected } from "../../../lib/events/projection-notify";
 import type { Logger } from "../../../lib/logger";
 import { metricsRegistry } from "../../../lib/metrics";
 import type { AnalyticsDatabase } from "./database";
-import { projectEvent } from "./facts/analytics.projection";
+import { projectEvents } from "./facts/analytics.projection";
 
 /** The consumer's name in the log's offsets table. */
 export const ANALYTICS_CONSUMER = "analytics";
 
 /**
  * Projects the events log into analytics' tables, each batch in the transaction that saves
- * the consumer's position (so a batch counts exactly once), each event under its tenant's
- * row-level-security setting. The batch's tenants are announced on commit, so live
+ * the consumer's position (so a batch counts exactly once), each tenant's events together
+ * under its row-level-security setting. The batch's tenants are announced on commit, so live
  * dashboards are recomputed from the projection once it holds the batch.
  */
 export function startAnalyticsConsumer(
@@ -32,15 +33,18 @@ export function startAnalyticsConsumer(
     coalesceMs: PROJECTION_COALESCE_MS,
     ...(options.pollMs !== undefined ? { pollMs: options.pollMs } : {}),
     async handle(events, trx) {
-      let tenant: string | undefined;
+      // Tenants' rows are disjoint, so only the order within a tenant matters.
+      const byTenant = new Map<string, StoredEvent[]>();
       for (const event of events) {
-        if (event.tenantId !== tenant) {
-          tenant = event.tenantId;
-          await setTransactionTenant(trx, tenant);
-        }
-        await projectEvent(trx, event);
+        const list = byTenant.get(event.tenantId) ?? [];
+        list.push(event);
+        byTenant.set(event.tenantId, list);
       }
-      await notifyProjected(trx, ANALYTICS_CONSUMER, events.map((event) => event.tenantId));
+      for (const [tenantId, tenantEvents] of byTenant) {
+        await setTransactionTenant(trx, tenantId);
+        await projectEvents(trx, tenantId, tenantEvents);
+      }
+      await notifyProjected(trx, ANALYTICS_CONSUMER, byTenant.keys());
     },
   });
 }
