@@ -396,7 +396,8 @@ describe("inbox workers apply GHL events through the gateway", () => {
 });
 
 describe("contacts' custom fields, named through the location's catalog", () => {
-  const catalog = (JSON.parse(readFileSync(join(PAYLOADS, "customFields-catalog.json"), "utf8")) as { customFields: unknown[] }).customFields;
+  // GHL's REST answers live apart from the webhook payloads (intake checks every one of those).
+  const catalog = (JSON.parse(readFileSync(join(__dirname, "..", "fixtures", "ghl-api", "customFields-catalog.json"), "utf8")) as { customFields: unknown[] }).customFields;
 
   interface LeadProfile {
     budget_min: number | null;
