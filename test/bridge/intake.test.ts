@@ -11,6 +11,7 @@ import { createBridge, type BridgeConfig } from "../../bridge/src/index";
 import { GHL_WEBHOOK_PATH, MAX_WEBHOOK_BYTES, WORKFLOW_SECRET_HEADER } from "../../bridge/src/intake/webhook.route";
 import { createDatabase } from "../../lib/db/database";
 import type { RunningServer } from "../../lib/http/http-server";
+import { isTenantId } from "../../lib/ids";
 import { createLogger } from "../../lib/logger";
 import { testDatabaseUrls, uniqueTenant } from "../helpers/stack";
 
@@ -200,6 +201,27 @@ describe("GHL webhook intake: documented payloads", () => {
     const reply = await deliver(payload);
     expect(reply.status).toBe(202);
     expect(await rowsOf(String(payload["webhookId"]))).toEqual([expect.objectContaining({ type: "LocationUpdate", status: "IGNORED" })]);
+  });
+
+  it("keeps a company-level INSTALL (no locationId) as IGNORED apart from every tenant, answers 202, and provisions nothing", async () => {
+    const { locationId: _location, ...install } = fixture("INSTALL.json");
+    const companyId = uniqueTenant("agency");
+    const payload = stamped({ ...install, companyId, installType: "Company" });
+    const reply = await deliver(payload);
+    expect(reply.status).toBe(202);
+    expect(JSON.parse(reply.body)).toEqual({ status: "ignored" });
+    const { rows } = await sql<{ tenant_id: string; type: string; status: string; last_error: string | null }>`
+      select tenant_id, type, status, last_error from bridge.inbox where webhook_id = ${String(payload["webhookId"])}`.execute(owner);
+    expect(rows).toEqual([{ tenant_id: `company:${companyId}`, type: "INSTALL", status: "IGNORED", last_error: expect.stringContaining("no locationId") }]);
+    // Not a tenant: no location's id can take this form, and billing was never asked for an account.
+    expect(isTenantId(rows[0]!.tenant_id)).toBe(false);
+    const { rows: accounts } = await sql<{ n: number }>`select count(*)::int as n from billing.accounts where tenant_id in (${companyId}, ${`company:${companyId}`})`.execute(owner);
+    expect(accounts).toEqual([{ n: 0 }]);
+    // A retry of it is a duplicate; an old one is refused like any replay; one naming no company stays malformed.
+    expect((await deliver(payload)).status).toBe(200);
+    expect((await deliver(stamped({ ...install, companyId }, { timestamp: new Date(Date.now() - 3 * 3_600_000).toISOString() }))).status).toBe(401);
+    const { companyId: _company, ...anonymous } = install;
+    expect((await deliver(stamped(anonymous))).status).toBe(400);
   });
 
   it("wakes workers on bridge_inbox once a PENDING row is committed", async () => {

@@ -42,6 +42,30 @@ export const ghlEnvelopeSchema = z.looseObject({
 /** The envelope of a signed delivery. */
 export type GhlEnvelope = z.infer<typeof ghlEnvelopeSchema>;
 
+/**
+ * An app install or removal for a whole company (an agency-level install, `installType:
+ * "Company"`): no `locationId`, so no tenant. There is nothing to provision, but GHL never
+ * sends a refused delivery again, so intake keeps it (as IGNORED) rather than answer 400.
+ */
+export const companyAppEventSchema = z.looseObject({
+  type: z.enum(["INSTALL", "UNINSTALL"]),
+  locationId: z.never().optional(),
+  companyId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "must be a GHL company id (1-64 of A-Z a-z 0-9 _ -)"),
+  webhookId: z.string().min(1).max(200),
+  timestamp: instant,
+});
+
+/** A company-level app install or removal. */
+export type CompanyAppEvent = z.infer<typeof companyAppEventSchema>;
+
+/**
+ * The inbox partition a company-level delivery is kept under. The `:` cannot occur in a
+ * tenant id, so no location's tenant can ever read these rows, nor they a tenant's.
+ */
+export function companyInboxKey(companyId: string): string {
+  return `company:${companyId}`;
+}
+
 /** One custom field value: ids only (names come from the location's custom-field catalog). */
 export const customFieldValueSchema = z.looseObject({ id: z.string(), value: z.json().optional() });
 

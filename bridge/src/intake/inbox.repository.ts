@@ -16,6 +16,8 @@ export interface NewInboxEntry {
   payloadJson: string;
   /** PENDING for a supported event, IGNORED for a type the bridge does not handle. */
   status: "PENDING" | "IGNORED";
+  /** Why an IGNORED row was ignored, when the type alone does not say. */
+  note?: string;
 }
 
 /**
@@ -33,7 +35,7 @@ export async function storeInboxEntry(db: Kysely<BridgeDatabase>, entry: NewInbo
     with tenant as (select set_config('app.tenant_id', ${entry.tenantId}, true) as tenant_id),
     inserted as (
       insert into bridge.inbox (id, webhook_id, tenant_id, type, contact_key, event_timestamp, payload, status, last_error, processed_at)
-      select ${uuidv7()}, ${entry.webhookId}, tenant.tenant_id, ${entry.type}, ${entry.contactKey}, ${entry.eventTimestamp}, ${entry.payloadJson}::jsonb, ${entry.status}, null, null
+      select ${uuidv7()}, ${entry.webhookId}, tenant.tenant_id, ${entry.type}, ${entry.contactKey}, ${entry.eventTimestamp}, ${entry.payloadJson}::jsonb, ${entry.status}, ${entry.note ?? null}, null
       from tenant
       on conflict (tenant_id, webhook_id) do nothing
       returning status

@@ -8,7 +8,7 @@ import { isTenantId } from "../../../lib/ids";
 import type { Logger } from "../../../lib/logger";
 import { metricsRegistry } from "../../../lib/metrics";
 import type { BridgeDatabase } from "../database";
-import { contactKeyOf, describeIssues, ghlEnvelopeSchema, parseGhlEvent } from "./ghl-events";
+import { companyAppEventSchema, companyInboxKey, contactKeyOf, describeIssues, ghlEnvelopeSchema, parseGhlEvent, type CompanyAppEvent } from "./ghl-events";
 import { storeInboxEntry, type NewInboxEntry } from "./inbox.repository";
 import type { SignatureVerifier } from "./signature";
 import { parseWorkflowEvent, WORKFLOW_EVENT_TYPE, workflowTimestamp, workflowWebhookId } from "./workflow-events";
@@ -155,10 +155,13 @@ export function createWebhookRoutes(options: WebhookRouteOptions): HttpRoutes {
 
     const payload = parseJson(body);
     const envelope = ghlEnvelopeSchema.safeParse(payload);
-    if (!envelope.success) throw new Refusal("malformed", describeIssues(envelope.error));
+    if (!envelope.success) {
+      const company = companyAppEventSchema.safeParse(payload);
+      if (company.success) return storeCompanyEvent(req, requestId, company.data, body);
+      throw new Refusal("malformed", describeIssues(envelope.error));
+    }
     const emitted = Date.parse(envelope.data.timestamp);
-    const age = now() - emitted;
-    if (age > options.maxAgeMs || -age > MAX_CLOCK_SKEW_MS) throw securityRefusal(req, requestId, "stale", age > 0 ? "too_old" : "in_future", body.length);
+    checkFreshness(req, requestId, emitted, body.length);
 
     const parsed = parseGhlEvent(payload);
     if (!parsed.ok && !("unsupported" in parsed)) throw new Refusal("malformed", parsed.error);
@@ -174,6 +177,33 @@ export function createWebhookRoutes(options: WebhookRouteOptions): HttpRoutes {
     });
     if (outcome === "duplicate") return "duplicate";
     return supported ? "accepted" : "ignored";
+  }
+
+  function checkFreshness(req: IncomingMessage, requestId: string, emitted: number, bytes: number): void {
+    const age = now() - emitted;
+    if (age > options.maxAgeMs || -age > MAX_CLOCK_SKEW_MS) throw securityRefusal(req, requestId, "stale", age > 0 ? "too_old" : "in_future", bytes);
+  }
+
+  /**
+   * Keeps a company-level install or removal as IGNORED, apart from every tenant: there is no
+   * location to provision or deactivate. Verified and replay-checked like any delivery.
+   */
+  async function storeCompanyEvent(req: IncomingMessage, requestId: string, event: CompanyAppEvent, body: Buffer): Promise<StoredOutcome> {
+    const emitted = Date.parse(event.timestamp);
+    checkFreshness(req, requestId, emitted, body.length);
+    const outcome = await store({
+      webhookId: event.webhookId,
+      tenantId: companyInboxKey(event.companyId),
+      type: event.type,
+      contactKey: null,
+      eventTimestamp: new Date(emitted),
+      payloadJson: body.toString("utf8"),
+      status: "IGNORED",
+      note: `company-level ${event.type} (no locationId): no tenant to act for`,
+    });
+    if (outcome === "duplicate") return "duplicate";
+    logger.info({ requestId, companyId: event.companyId, type: event.type }, "company-level app event kept as ignored");
+    return "ignored";
   }
 
   async function handleWorkflow(req: IncomingMessage, requestId: string, location: string | null): Promise<StoredOutcome> {
