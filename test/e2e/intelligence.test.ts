@@ -121,8 +121,10 @@ describe("scoring driven by the events log", () => {
     const admin = bearer(await stack.token(tenant, Role.ADMIN));
     ok(await graphql(stack.gatewayUrl, "mutation($input: DeleteLeadInput!) { deleteLead(input: $input) { deletedLeadId } }", { input: { id: leadId } }, admin));
     await eventually(async () => {
-      const { rows } = await sql<{ n: number }>`select count(*)::int as n from intelligence.scores where lead_id = ${leadId}`.execute(stack.ownerDb);
-      expect(rows[0]!.n).toBe(0);
+      const { rows } = await sql<{ scores: number; features: number }>`
+        select (select count(*)::int from intelligence.scores where lead_id = ${leadId}) as scores,
+          (select count(*)::int from intelligence.lead_features where lead_id = ${leadId}) as features`.execute(stack.ownerDb);
+      expect(rows[0]).toEqual({ scores: 0, features: 0 });
     });
   });
 });

@@ -13,7 +13,7 @@ import type { MessageAnalysis, MessageAnalyzer } from "./insight/analyzer/messag
 import { MessageChannel } from "./insight/insight.enums";
 import { MAX_MESSAGE_BODY } from "./insight/insight.inputs";
 import { recordAnalysis } from "./insight/insight.service";
-import { evaluateEarly, recordScores } from "./score/score.service";
+import { recordScores } from "./score/score.service";
 
 /** The consumer's name in the log's offsets table. */
 const INTELLIGENCE_CONSUMER = "intelligence";
@@ -119,9 +119,9 @@ async function applyTenantEvents(trx: Transaction<IntelligenceDatabase>, tenantI
   const changed = [...state.changed].map((id) => state.features.get(id)!);
   await saveFeatures(trx, changed);
   const moved = changed.filter((f) => f.revision !== state.revisionBefore.get(f.leadId));
-  // Evaluated on the pool, scoring and matching at once; the consumer is the one writer per
-  // process that waits for connections while holding one, so the pool cannot starve.
-  await recordScores(trx, deps.evaluator, tenantId, moved, { early: await evaluateEarly(deps.evaluator, tenantId, moved) });
+  // Evaluated on the batch's own transaction: its reads are a statement each there, where
+  // the pool would wrap each in a transaction of its own; the batch holds its locks either way.
+  await recordScores(trx, deps.evaluator, tenantId, moved);
 }
 
 /**

@@ -89,6 +89,13 @@ describe("lead evaluator cache", () => {
     expect(later.statements).toBeGreaterThan(0);
   });
 
+  it("scores leads without a maximum budget without a statement: they afford nothing", async () => {
+    const evaluator = createLeadEvaluator(db);
+    const { value, statements } = await counted(() => evaluator.scores(tenant, [lead(1, null)]));
+    expect(statements).toBe(0);
+    expect(value.get(LEAD_ID)!.factors.find((f) => f.name === "BUDGET_FIT")!.points).toBe(0);
+  });
+
   it("scores and matches many leads with one statement batch each", async () => {
     const evaluator = createLeadEvaluator(db);
     const leads = Array.from({ length: 30 }, (_, i) => ({ ...lead(1), leadId: uuidv7(), revision: i + 1 }));

@@ -111,7 +111,10 @@ export function createLeadEvaluator(db: Kysely<IntelligenceDatabase>, options: L
 
   function scores(tenantId: string, leads: readonly LeadFeatures[], { fresh = false, executor }: EvaluationOptions = {}): Promise<Map<string, ScoreResult>> {
     return cached(caches.scores, leads, fresh, async (missing) => {
-      const affordable = await inTenant(tenantId, executor, (trx) => countAffordable(trx, tenantId, profiles(missing), AVAILABLE_LISTING_STATUSES));
+      // A lead without a maximum budget affords nothing: only the others are counted, and
+      // none at all costs no transaction.
+      const priced = profiles(missing).filter(({ profile }) => profile.budgetMax !== null);
+      const affordable = priced.length > 0 ? await inTenant(tenantId, executor, (trx) => countAffordable(trx, tenantId, priced, AVAILABLE_LISTING_STATUSES)) : new Map<string, number>();
       return new Map(missing.map((features) => [features.leadId, scoreLead({ features, affordableListings: affordable.get(features.leadId) ?? 0 })]));
     });
   }

@@ -100,10 +100,14 @@ export async function saveFeatures(db: Db, features: readonly LeadFeatures[]): P
     .execute();
 }
 
-/** Forgets a deleted lead: its features, scores and insights. */
+/** Forgets deleted leads: their features, scores and insights, in one statement. */
 export async function deleteLeadIntelligence(db: Db, tenantId: string, leadIds: readonly string[]): Promise<void> {
   if (leadIds.length === 0) return;
-  await db.deleteFrom("intelligence.insights").where("tenant_id", "=", tenantId).where("lead_id", "in", leadIds).execute();
-  await db.deleteFrom("intelligence.scores").where("tenant_id", "=", tenantId).where("lead_id", "in", leadIds).execute();
-  await db.deleteFrom("intelligence.lead_features").where("tenant_id", "=", tenantId).where("lead_id", "in", leadIds).execute();
+  await db
+    .with("insights", (qb) => qb.deleteFrom("intelligence.insights").where("tenant_id", "=", tenantId).where("lead_id", "in", leadIds))
+    .with("scores", (qb) => qb.deleteFrom("intelligence.scores").where("tenant_id", "=", tenantId).where("lead_id", "in", leadIds))
+    .deleteFrom("intelligence.lead_features")
+    .where("tenant_id", "=", tenantId)
+    .where("lead_id", "in", leadIds)
+    .execute();
 }

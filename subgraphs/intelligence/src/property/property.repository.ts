@@ -130,11 +130,10 @@ export async function countAffordable(
   statuses: readonly string[],
 ): Promise<Map<string, number>> {
   const counts = new Map<string, number>(profiles.map(({ leadId }) => [leadId, 0]));
-  const priced = profiles.filter(({ profile }) => profile.budgetMax !== null);
-  if (priced.length === 0) return counts;
+  if (profiles.length === 0) return counts;
   const { rows } = await sql<{ lead_id: string; affordable: number }>`
     select l.lead_id::text as lead_id, count(c.id)::int as affordable
-    from jsonb_to_recordset(${profilesJson(priced)}::jsonb) as l(lead_id uuid, areas text[], budget_min int, budget_max int)
+    from jsonb_to_recordset(${profilesJson(profiles)}::jsonb) as l(lead_id uuid, areas text[], budget_min int, budget_max int)
     left join intelligence.properties c
       on c.tenant_id = ${tenantId}
       and c.status = any(${sql.val(statuses)}::text[])

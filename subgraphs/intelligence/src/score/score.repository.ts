@@ -32,8 +32,33 @@ export function listScoresForLeads(db: Db, tenantId: string, leadIds: readonly s
   return listPagesByParent<ScoreRow, IntelligenceDatabase>(db, SCORES, tenantId, leadIds, request);
 }
 
-/** Inserts new scores of one tenant in one statement. */
-export async function insertScores(db: Db, rows: readonly Insertable<ScoreTable>[]): Promise<ScoreRow[]> {
+/** A score as inserted, with the tier of its lead's newest score before it (null for a first score). */
+export type InsertedScoreRow = ScoreRow & { previous_tier: string | null };
+
+/**
+ * Inserts new scores of one tenant in one statement, returned in the order given, each with
+ * its lead's previous tier: read in the same statement, so from before these rows existed.
+ */
+export async function insertScores(db: Db, tenantId: string, rows: readonly Insertable<ScoreTable>[]): Promise<InsertedScoreRow[]> {
   if (rows.length === 0) return [];
-  return db.insertInto("intelligence.scores").values([...rows]).returningAll().execute();
+  const inserted = await db
+    .with("previous", (qb) =>
+      qb
+        .selectFrom("intelligence.scores")
+        .distinctOn("lead_id")
+        .select(["lead_id", "tier"])
+        .where("tenant_id", "=", tenantId)
+        .where("lead_id", "in", [...new Set(rows.map((row) => row.lead_id))])
+        .orderBy("lead_id")
+        .orderBy("scored_at", "desc")
+        .orderBy("id", "desc"),
+    )
+    .with("inserted", (qb) => qb.insertInto("intelligence.scores").values([...rows]).returningAll())
+    .selectFrom("inserted")
+    .leftJoin("previous", "previous.lead_id", "inserted.lead_id")
+    .selectAll("inserted")
+    .select("previous.tier as previous_tier")
+    .execute();
+  const order = new Map(rows.map((row, index) => [row.id, index]));
+  return inserted.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
 }

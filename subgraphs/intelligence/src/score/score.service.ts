@@ -12,15 +12,15 @@ import { findFeatures } from "../features/lead-features.repository";
 import type { RescoreLeadInput } from "./score.inputs";
 import { factorsJson, toLeadScore } from "./score.mapper";
 import type { RescoreLeadPayload } from "./score.payloads";
-import { findLatestScores, insertScores } from "./score.repository";
+import { insertScores } from "./score.repository";
 
 /** The producer name intelligence appends events under. */
 export const INTELLIGENCE_PRODUCER = "intelligence";
 
 const TIERS = new Set<string>(Object.values(ScoreTier));
 
-function asTier(value: string | undefined): ScoreTier | null {
-  return value !== undefined && TIERS.has(value) ? (value as ScoreTier) : null;
+function asTier(value: string | null): ScoreTier | null {
+  return value !== null && TIERS.has(value) ? (value as ScoreTier) : null;
 }
 
 /** Evaluations made on the pool before a writer took its locks, with the features they are for. */
@@ -54,7 +54,6 @@ export async function recordScores(
   options: { fresh?: boolean; early?: EarlyEvaluation } = {},
 ): Promise<Map<string, ScoreRow>> {
   if (leads.length === 0) return new Map();
-  const ids = leads.map((lead) => lead.leadId);
   const { early } = options;
   const evaluations = new Map<string, LeadEvaluation>();
   const moved: LeadFeatures[] = [];
@@ -67,10 +66,9 @@ export async function recordScores(
     const fresh = options.fresh !== undefined ? { fresh: options.fresh } : {};
     for (const [leadId, evaluation] of await evaluator.evaluate(tenantId, moved, { ...fresh, executor: trx })) evaluations.set(leadId, evaluation);
   }
-  const previous = await findLatestScores(trx, tenantId, ids);
-  const previousTier = new Map(previous.map((row) => [row.lead_id, asTier(row.tier)]));
   const rows = await insertScores(
     trx,
+    tenantId,
     leads.flatMap((lead) => {
       const evaluation = evaluations.get(lead.leadId);
       if (!evaluation) return [];
@@ -89,7 +87,7 @@ export async function recordScores(
         scoreId: row.id,
         value: row.value,
         tier: asTier(row.tier) ?? ScoreTier.COLD,
-        previousTier: previousTier.get(row.lead_id) ?? null,
+        previousTier: asTier(row.previous_tier),
         modelVersion: row.model_version,
         revision: row.revision,
       },
