@@ -9,10 +9,5 @@ export interface GhlApiAccess {
   tokens: Readonly<Record<string, string>>;
 }
 
-/** The `Version` header GHL requires on its contacts, locations and custom-field endpoints. */
-export const GHL_LOCATIONS_API_VERSION = "2021-07-28";
-
-/** A failed fetch's reason: the error's name only, as a fetch failure's message can carry the URL. */
-export function ghlTransportReason(error: unknown): string {
-  return `transport: ${error instanceof Error ? error.name : "unknown failure"}`;
-}
+/** The `Version` header GHL requires on its contacts, opportunities, locations and custom-field endpoints. */
+export const GHL_API_VERSION = "2021-07-28";

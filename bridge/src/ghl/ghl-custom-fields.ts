@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { createCache } from "../../../lib/cache";
-import { GHL_LOCATIONS_API_VERSION, ghlTransportReason, type GhlApiAccess } from "./ghl-api";
+import { transportReason } from "../transport-reason";
+import { GHL_API_VERSION, type GhlApiAccess } from "./ghl-api";
 
 /** One field of a location's custom-field catalog, as the bridge needs it. */
 export interface CatalogField {
@@ -48,12 +49,12 @@ export function createCustomFieldCatalogs(options: { api: GhlApiAccess; ttlMs?: 
     let body: unknown;
     try {
       response = await fetch(`${api.apiBaseUrl}/locations/${encodeURIComponent(locationId)}/customFields`, {
-        headers: { authorization: `Bearer ${token}`, version: GHL_LOCATIONS_API_VERSION, accept: "application/json" },
+        headers: { authorization: `Bearer ${token}`, version: GHL_API_VERSION, accept: "application/json" },
         signal: AbortSignal.timeout(timeoutMs),
       });
       body = await response.json().catch(() => undefined);
     } catch (error) {
-      return { kind: "retry", reason: `custom-field catalog: ${ghlTransportReason(error)}` };
+      return { kind: "retry", reason: `custom-field catalog: ${transportReason(error)}` };
     }
     const status = response.status;
     if (status === 401 || status === 403 || status === 404) return { kind: "unavailable", reason: `GHL refused the custom-field catalog (HTTP ${status})` };

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { ErrorCode } from "../../../lib/errors";
 import type { GatewayOperation } from "./ghl-mapping";
+import { transportReason } from "../transport-reason";
 
 /** How the bridge proves itself to the gateway: an API key or a bearer JWT of a `tenants:any` service caller. */
 export type GatewayCredentials = { apiKey: string } | { bearer: string };
@@ -86,14 +87,6 @@ export async function postToGateway(target: GatewayTarget, tenantId: string, que
   }
 }
 
-function transportReason(error: unknown): string {
-  // The error's name and code only: messages of fetch failures can carry the URL.
-  if (error instanceof Error) {
-    const cause = error.cause instanceof Error ? ((error.cause as Error & { code?: unknown }).code ?? error.cause.name) : undefined;
-    return `transport: ${error.name}${typeof cause === "string" ? ` (${cause})` : ""}`;
-  }
-  return "transport: unknown failure";
-}
 
 /**
  * Creates the bridge's gateway client: GraphQL over HTTP as a service caller naming the

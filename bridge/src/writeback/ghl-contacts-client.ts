@@ -1,8 +1,7 @@
+import { GHL_API_VERSION } from "../ghl/ghl-api";
+import { transportReason } from "../transport-reason";
 import type { CustomFieldValueKey } from "./writeback-config";
 import type { RateFeedback } from "./location-rate-limiter";
-
-/** The API version GHL requires on its contacts endpoints. */
-export const GHL_CONTACTS_API_VERSION = "2021-07-28";
 
 /** One custom field's new value. */
 export interface CustomFieldValue {
@@ -46,10 +45,6 @@ export function rateFeedbackOf(headers: Headers): RateFeedback {
   return { ...(max !== undefined ? { max } : {}), ...(remaining !== undefined ? { remaining } : {}), ...(intervalMs !== undefined ? { intervalMs } : {}) };
 }
 
-function transportReason(error: unknown): string {
-  // The error's name only: a fetch failure's message can carry the URL.
-  return `transport: ${error instanceof Error ? error.name : "unknown failure"}`;
-}
 
 /**
  * Creates the GHL contacts client. Node's global fetch pools kept-alive connections per
@@ -64,7 +59,7 @@ export function createGhlContactsClient(options: { apiBaseUrl: string; valueKey:
       try {
         response = await fetch(`${options.apiBaseUrl}/contacts/${encodeURIComponent(contactId)}`, {
           method: "PUT",
-          headers: { authorization: `Bearer ${token}`, version: GHL_CONTACTS_API_VERSION, "content-type": "application/json", accept: "application/json" },
+          headers: { authorization: `Bearer ${token}`, version: GHL_API_VERSION, "content-type": "application/json", accept: "application/json" },
           body: JSON.stringify({ customFields: fields.map((field) => ({ id: field.id, [options.valueKey]: field.value })) }),
           signal: AbortSignal.timeout(timeoutMs),
         });

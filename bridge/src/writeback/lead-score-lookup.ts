@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { postToGateway, type GatewayTarget } from "../processing/gateway-client";
+import { transportReason } from "../transport-reason";
 
 /** A lead's score as it stands now, with its best matches. */
 export interface LeadScoreSnapshot {
@@ -52,7 +53,7 @@ export function createLeadScoreReader(options: GatewayTarget): LeadScoreReader {
   return {
     async read(tenantId, leadId) {
       const post = await postToGateway(options, tenantId, QUERY, { id: leadId });
-      if (!post.sent) return { kind: "retry", reason: `lead lookup transport: ${post.error instanceof Error ? post.error.name : "unknown failure"}` };
+      if (!post.sent) return { kind: "retry", reason: `lead lookup ${transportReason(post.error)}` };
       const { status, body } = post;
       const parsed = responseSchema.safeParse(body);
       if (!parsed.success) return { kind: "retry", reason: `lead lookup: HTTP ${status} without a readable response` };
