@@ -1,7 +1,9 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
+import { sql } from "kysely";
 import pg from "pg";
+import { createDatabase } from "../lib/db/database";
 import { generateIdentityKeyPair, type IdentityKeyPair } from "../lib/auth/identity";
 import { startEmbeddedPostgres, type RunningPostgres } from "../lib/db/embedded-postgres";
 import { createLogger, type Logger } from "../lib/logger";
@@ -121,6 +123,37 @@ export async function startBenchDatabase(): Promise<BenchDatabase> {
     // A half-started cluster would otherwise outlive the failed run.
     await stop();
     throw error;
+  }
+}
+
+/**
+ * Waits until intelligence has scored every seeded lead of the bench tenant: a measurement
+ * started earlier would time the platform catching up with the seed (or read nulls) rather
+ * than the steady state. Throws when the tenant has fewer than `minLeads` or scoring takes
+ * longer than `timeoutMs`.
+ */
+export async function waitForSeedScored(database: BenchDatabase, options: { minLeads: number; timeoutMs: number }): Promise<{ leads: number; waitedMs: number }> {
+  const owner = createDatabase<unknown>(database.ownerUrl, { name: "bench-owner", poolSize: 1 });
+  const started = performance.now();
+  try {
+    const { rows } = await sql<{ n: number }>`select count(*)::int as n from leads.leads where tenant_id = ${BENCH_TENANT}`.execute(owner);
+    const leads = rows[0]?.n ?? 0;
+    if (leads < options.minLeads) throw new Error(`tenant ${BENCH_TENANT} has ${leads} leads, fewer than ${options.minLeads}`);
+    let scored = 0;
+    for (;;) {
+      const result = await sql<{ n: number }>`select count(distinct lead_id)::int as n from intelligence.scores where tenant_id = ${BENCH_TENANT}`.execute(owner);
+      scored = result.rows[0]?.n ?? 0;
+      if (scored >= leads) return { leads, waitedMs: Math.round(performance.now() - started) };
+      if (performance.now() - started > options.timeoutMs) {
+        throw new Error(
+          `intelligence scored ${scored} of ${leads} leads of tenant ${BENCH_TENANT} within ${options.timeoutMs} ms; ` +
+            "its events consumer is stuck or too slow (raise BENCH_SCORING_TIMEOUT_MS, or run with LOG_LEVEL=debug)",
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  } finally {
+    await owner.destroy();
   }
 }
 

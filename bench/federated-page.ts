@@ -1,16 +1,14 @@
 import "reflect-metadata";
 import { constants as osConstants, cpus, totalmem } from "node:os";
 import { performance } from "node:perf_hooks";
-import { sql } from "kysely";
 import { Role } from "../lib/auth/roles";
-import { createDatabase } from "../lib/db/database";
 import type { RequestStats, RunningServer } from "../lib/http/graphql-http";
 import { metricsRegistry } from "../lib/metrics";
 import { createGateway } from "../gateway/src/index";
 import { createIntelligenceSubgraph } from "../subgraphs/intelligence/src/index";
 import { createLeadsSubgraph } from "../subgraphs/leads/src/index";
 import { readSupergraphSdl } from "../scripts/schema-files";
-import { BENCH_TENANT, machineInfo, percentile, readTopology, startBenchDatabase, writeResult, type BenchDatabase } from "./bench-stack";
+import { BENCH_TENANT, machineInfo, percentile, readTopology, startBenchDatabase, waitForSeedScored, writeResult, type BenchDatabase } from "./bench-stack";
 import { cpuBetween, descendants, descendantsCpu, readProcessTable, sampleProcessCpu, type ProcessCpuSample } from "./proc-stat";
 import { startServiceProcesses, type ServiceProcess } from "./service-processes";
 
@@ -273,35 +271,6 @@ async function measurePhase(logs: SubgraphLogs, run: () => Promise<PhaseResult>)
       },
     },
   };
-}
-
-/**
- * Waits until intelligence has scored every seeded lead of the bench tenant: a page read
- * earlier would time lazy first scoring (or nulls) rather than the steady state.
- */
-async function waitForScores(database: BenchDatabase): Promise<{ leads: number; waitedMs: number }> {
-  const owner = createDatabase<unknown>(database.ownerUrl, { name: "bench-owner", poolSize: 1 });
-  const started = performance.now();
-  try {
-    const { rows } = await sql<{ n: number }>`select count(*)::int as n from leads.leads where tenant_id = ${BENCH_TENANT}`.execute(owner);
-    const leads = rows[0]?.n ?? 0;
-    if (leads < PAGE_SIZE) throw new Error(`tenant ${BENCH_TENANT} has ${leads} leads, fewer than a page of ${PAGE_SIZE}`);
-    let scored = 0;
-    for (;;) {
-      const result = await sql<{ n: number }>`select count(distinct lead_id)::int as n from intelligence.scores where tenant_id = ${BENCH_TENANT}`.execute(owner);
-      scored = result.rows[0]?.n ?? 0;
-      if (scored >= leads) return { leads, waitedMs: Math.round(performance.now() - started) };
-      if (performance.now() - started > SCORING_TIMEOUT_MS) {
-        throw new Error(
-          `intelligence scored ${scored} of ${leads} leads of tenant ${BENCH_TENANT} within ${SCORING_TIMEOUT_MS} ms; ` +
-            "its events consumer is stuck or too slow (raise BENCH_SCORING_TIMEOUT_MS, or run with LOG_LEVEL=debug)",
-        );
-      }
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-  } finally {
-    await owner.destroy();
-  }
 }
 
 /** One measured phase: what the clients saw, where the time went, and that as summary lines. */
@@ -628,7 +597,7 @@ function assertNotInterrupted(): void {
 /** Runs the scoring wait, the probe, the warm-up and both phases against `stack`, and writes the result. */
 async function runBenchmark<B>(database: BenchDatabase, stack: BenchStack<B>): Promise<void> {
   process.stderr.write(`waiting for intelligence to score tenant ${BENCH_TENANT}...\n`);
-  const scoring = await waitForScores(database);
+  const scoring = await waitForSeedScored(database, { minLeads: PAGE_SIZE, timeoutMs: SCORING_TIMEOUT_MS });
   const token = await database.clientToken({ sub: "bench-admin", tenant: BENCH_TENANT, role: Role.ADMIN, scopes: [] });
 
   // One page before any load: if it fails, the setup is broken and no number would mean anything.

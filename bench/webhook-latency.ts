@@ -11,7 +11,7 @@ import { sql } from "kysely";
 import { createDatabase } from "../lib/db/database";
 import { createApiKey } from "../gateway/src/auth/api-key.service";
 import type { GatewayDatabase } from "../gateway/src/auth/api-key.repository";
-import { machineInfo, percentile, readTopology, startBenchDatabase, startInProcessPlatform, writeResult, type BenchDatabase, type Topology } from "./bench-stack";
+import { machineInfo, percentile, readTopology, startBenchDatabase, startInProcessPlatform, waitForSeedScored, writeResult, type BenchDatabase, type Topology } from "./bench-stack";
 import { processRssMiB, sampleProcessCpu } from "./proc-stat";
 import { startServiceProcesses, type ServicePiece } from "./service-processes";
 
@@ -76,6 +76,8 @@ async function main(): Promise<void> {
   const webhookPublicKeyPem = signing.publicKey.export({ type: "spki", format: "pem" }).toString();
   const platform = TOPOLOGY === "single" ? await startSingle(database, webhookPublicKeyPem) : await startProcesses(database, webhookPublicKeyPem);
   const gatewayUrl = platform.gatewayUrl;
+  // The seed's own events first: the first rate would otherwise queue behind them.
+  await waitForSeedScored(database, { minLeads: 1, timeoutMs: 180_000 });
 
   const sentAt = new Map<string, number>();
   const latencies: number[] = [];
