@@ -9,7 +9,7 @@ import { createIntelligenceSubgraph } from "../subgraphs/intelligence/src/index"
 import { createLeadsSubgraph } from "../subgraphs/leads/src/index";
 import { readSupergraphSdl } from "../scripts/schema-files";
 import { BENCH_TENANT, machineInfo, percentile, readTopology, startBenchDatabase, waitForSeedScored, writeResult, type BenchDatabase } from "./bench-stack";
-import { cpuBetween, descendants, descendantsCpu, readProcessTable, sampleProcessCpu, type ProcessCpuSample } from "./proc-stat";
+import { cpuBetween, descendants, descendantsCpu, machineBusyMs, readProcessTable, sampleProcessCpu, type ProcessCpuSample } from "./proc-stat";
 import { startServiceProcesses, type ServiceProcess } from "./service-processes";
 
 /**
@@ -193,10 +193,6 @@ function histogramDelta(before: HistogramTotals, after: HistogramTotals, pages: 
 }
 
 /** Busy CPU time of the whole machine (every process, Postgres and neighbours included), in ms. */
-function machineBusyMs(): number {
-  return cpus().reduce((sum, { times }) => sum + times.user + times.nice + times.sys + times.irq, 0);
-}
-
 /**
  * CPU time (ms) of this process' descendants that are alive now, read from /proc: with the
  * embedded cluster that is Postgres (postmaster and backends), which `process.cpuUsage`

@@ -1,5 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
+import { cpus } from "node:os";
 
 /**
  * CPU accounting from Linux's /proc, for the benchmarks: `process.cpuUsage` sees only the
@@ -165,4 +166,9 @@ export function processRssMiB(pid: number): number | null {
   } catch {
     return null;
   }
+}
+
+/** CPU time (ms) every core of the machine has spent busy since boot. */
+export function machineBusyMs(): number {
+  return cpus().reduce((sum, { times }) => sum + times.user + times.nice + times.sys + times.irq, 0);
 }

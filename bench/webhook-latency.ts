@@ -12,7 +12,7 @@ import { createDatabase } from "../lib/db/database";
 import { createApiKey } from "../gateway/src/auth/api-key.service";
 import type { GatewayDatabase } from "../gateway/src/auth/api-key.repository";
 import { machineInfo, percentile, readTopology, startBenchDatabase, startInProcessPlatform, waitForSeedScored, writeResult, type BenchDatabase, type Topology } from "./bench-stack";
-import { processRssMiB, sampleProcessCpu } from "./proc-stat";
+import { descendantsCpu, machineBusyMs, processRssMiB, readProcessTable, sampleProcessCpu } from "./proc-stat";
 import { startServiceProcesses, type ServicePiece } from "./service-processes";
 
 /**
@@ -51,8 +51,11 @@ interface RateResult {
   unexpectedEvents: number;
   /** The bridge's resident set after the rate (in `single`, the whole process'). */
   bridgeRssMiB: number | null;
-  /** In `processes`, each piece's CPU over the measured sending, in cores. */
-  piecesCores?: Partial<Record<ServicePiece, number>>;
+  /**
+   * CPU over the measured sending, in cores: the whole machine's, the embedded Postgres'
+   * (null with DATABASE_URL), this process' and, in `processes`, each piece's.
+   */
+  cores: { machine: number; postgres: number | null; benchProcess: number; pieces?: Partial<Record<ServicePiece, number>> };
   /**
    * Where the time went, from database timestamps (transaction starts, so each stage
    * includes the waits before it): receipt to the leads mutation, that to the scoring
@@ -158,9 +161,10 @@ async function main(): Promise<void> {
     sentAt.clear();
     unexpected = 0;
 
-    const cpuBefore = platform.cpuMs();
+    const cpuBefore = cpuSample(platform);
     const { sent: n, seconds: sendSeconds } = await sendAt(rate, DURATION_MS, String(rate));
-    const cpuAfter = platform.cpuMs();
+    const cpuAfter = cpuSample(platform);
+    const cores = (ms: number) => +(ms / (sendSeconds * 1000)).toFixed(2);
     await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
     const sorted = [...latencies].sort((a, b) => a - b);
     const stages = await stagesOf(rate);
@@ -191,7 +195,12 @@ async function main(): Promise<void> {
       },
       unexpectedEvents: unexpected,
       bridgeRssMiB: platform.bridgeRssMiB(),
-      ...(cpuAfter.size > 0 ? { piecesCores: Object.fromEntries([...cpuAfter].map(([piece, ms]) => [piece, +((ms - (cpuBefore.get(piece) ?? 0)) / (sendSeconds * 1000)).toFixed(2)])) } : {}),
+      cores: {
+        machine: cores(cpuAfter.machineMs - cpuBefore.machineMs),
+        postgres: cpuAfter.postgresMs === null || cpuBefore.postgresMs === null ? null : cores(cpuAfter.postgresMs - cpuBefore.postgresMs),
+        benchProcess: cores(cpuAfter.benchMs - cpuBefore.benchMs),
+        ...(cpuAfter.pieces.size > 0 ? { pieces: Object.fromEntries([...cpuAfter.pieces].map(([piece, ms]) => [piece, cores(ms - (cpuBefore.pieces.get(piece) ?? 0))])) } : {}),
+      },
       stagesMs: { receivedToLeadWrite: summary(spans.receivedToLeadWrite), leadWriteToScoring: summary(spans.leadWriteToScoring), scoringToDashboard: summary(spans.scoringToDashboard) },
     };
   }
@@ -225,6 +234,28 @@ async function main(): Promise<void> {
   );
 }
 
+/** CPU used so far, in ms: see {@link RateResult.cores}. */
+interface CpuSample {
+  machineMs: number;
+  postgresMs: number | null;
+  benchMs: number;
+  pieces: Map<ServicePiece, number>;
+}
+
+function cpuSample(platform: PlatformUnderTest): CpuSample {
+  const pieces = platform.cpuMs();
+  const table = readProcessTable();
+  // This process' descendants, the pieces' subtrees left out, are the embedded cluster.
+  const piecePids = new Set(platform.piecePids());
+  const usage = process.cpuUsage();
+  return {
+    machineMs: machineBusyMs(),
+    postgresMs: table === null ? null : descendantsCpu(table, process.pid, piecePids).cpuMs,
+    benchMs: (usage.user + usage.system) / 1000,
+    pieces,
+  };
+}
+
 /** The platform under test, however it runs. */
 interface PlatformUnderTest {
   gatewayUrl: string;
@@ -232,6 +263,8 @@ interface PlatformUnderTest {
   bridgeRssMiB(): number | null;
   /** CPU used so far per piece, in ms (empty in `single`, where the pieces share this process). */
   cpuMs(): Map<ServicePiece, number>;
+  /** The pieces' processes (none in `single`). */
+  piecePids(): number[];
   stop(): Promise<void>;
 }
 
@@ -254,6 +287,7 @@ async function startSingle(database: BenchDatabase, webhookPublicKeyPem: string)
     bridgeOrigin: bridge.url,
     bridgeRssMiB: () => Math.round(memoryUsage().rss / 2 ** 20),
     cpuMs: () => new Map(),
+    piecePids: () => [],
     async stop() {
       await bridge.stop();
       await platform.stop();
@@ -287,6 +321,7 @@ async function startProcesses(database: BenchDatabase, webhookPublicKeyPem: stri
     bridgeOrigin: running.bridgeOrigin,
     bridgeRssMiB: () => processRssMiB(bridgePid),
     cpuMs: () => new Map(running.processes.map(({ piece, pid }) => [piece, sampleProcessCpu(pid)?.cpuMs ?? 0])),
+    piecePids: () => running.processes.map(({ pid }) => pid),
     stop: () => running.stop(),
   };
 }
