@@ -4,7 +4,7 @@ import { withTenant } from "../../../lib/db/tenant";
 import type { StoredEvent } from "../../../lib/events/event-types";
 import { withQueryCounter } from "../../../lib/db/query-counter";
 import { uuidv7, uuidv7From } from "../../../lib/ids";
-import type { AnalyticsDatabase } from "../../../subgraphs/analytics/src/database";
+import type { AnalyticsDatabase, LeadFactsTable } from "../../../subgraphs/analytics/src/database";
 import { projectEvents } from "../../../subgraphs/analytics/src/facts/analytics.projection";
 import { testDatabaseUrls, uniqueTenant } from "../../helpers/stack";
 
@@ -130,18 +130,7 @@ function batchScript(tenantId: string, leads: Record<"a" | "b" | "c" | "d" | "e"
   };
 }
 
-interface FactsRow {
-  lead_id: string;
-  source: string;
-  status: string;
-  created_at: Date;
-  max_stage: number;
-  lost: boolean;
-  first_contact_at: Date | null;
-  score: number | null;
-  tier: string | null;
-  deleted_at: Date | null;
-}
+type FactsRow = Omit<LeadFactsTable, "tenant_id">;
 
 async function tenantRows(tenantId: string): Promise<{ facts: FactsRow[]; activity: Record<string, unknown>[]; webhooks: Record<string, unknown>[] }> {
   const facts = await sql<FactsRow>`
