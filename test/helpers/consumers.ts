@@ -18,10 +18,13 @@ export async function consumerHasPassedTenant(ownerDb: Kysely<unknown>, consumer
 }
 
 /**
- * Waits until `consumer` (e.g. `analytics`, `intelligence`) has read past every event of
+ * Waits until `consumer` (e.g. `analytics`, `billing`) has read past every event of
  * `tenant`. The tenant's last event is looked up on every try, so events the consumers
  * append in reaction (intelligence's `LeadScored`) are waited for too once they exist.
  * Runs as the owner: the offsets and the log are read across row-level security.
+ *
+ * Not for a consumer that wakes on some types only (intelligence): it passes over the
+ * others without saving its position, which may then trail the tenant's last event for good.
  */
 export async function waitForConsumer(ownerDb: Kysely<unknown>, consumer: string, tenant: string, timeoutMs = 30_000): Promise<void> {
   await eventually(
