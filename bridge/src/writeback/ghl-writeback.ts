@@ -206,6 +206,18 @@ export function ghlWriteBack(options: GhlWriteBackOptions): BridgeProcessing {
   }
 
   async function writeLead(write: ClaimedWrite, slot: RateSlot): Promise<WriteSettlement> {
+    try {
+      return await sendWrite(write, slot);
+    } catch (error) {
+      // Nothing above should throw; if it does, the write goes round again rather than
+      // being left leased, and the slot is freed (settling a slot twice does nothing).
+      slot.cancel();
+      logger.error({ err: error, tenantId: write.tenantId, leadId: write.leadId }, "GHL score write-back failed unexpectedly");
+      return retryOrGiveUp(write, "unexpected failure");
+    }
+  }
+
+  async function sendWrite(write: ClaimedWrite, slot: RateSlot): Promise<WriteSettlement> {
     const written: WriteSettlement = { result: "written", delayMs: config.debounceMs };
     const token = config.tokens[write.tenantId];
     const lookup = await reader.read(write.tenantId, write.leadId);
