@@ -1,6 +1,6 @@
-import { sql, type Kysely, type Transaction } from "kysely";
+import type { Kysely, Transaction } from "kysely";
 import type { Logger } from "../logger";
-import { EVENTS_CHANNEL, loadPosition, readEvents, savePosition, type LogPosition } from "./event-log";
+import { EVENTS_CHANNEL, openBatch, readEvents, savePosition, type LogPosition } from "./event-log";
 import { createNotificationListener } from "./notification-listener";
 import type { EventType, StoredEvent } from "./event-types";
 import { WakeFilter } from "./wake-filter";
@@ -88,13 +88,8 @@ export async function startEventConsumer<DB>(options: EventConsumerOptions<DB>):
       }
     }
     const batch = await db.transaction().execute(async (trx) => {
-      // Replicas of one consumer take turns: two reading the same position would apply a batch twice.
-      await (options.appendsEvents
-        ? sql`select pg_advisory_xact_lock(hashtext(${`consumer:${name}`})), events.begin_append()`
-        : sql`select pg_advisory_xact_lock(hashtext(${`consumer:${name}`}))`
-      ).execute(trx);
-      const position = await loadPosition(trx, name);
-      const events = await readEvents(trx, position, batchSize);
+      // Under the consumer's lock: two replicas reading the same position would apply a batch twice.
+      const { position, events } = await openBatch(trx, name, batchSize, options.appendsEvents ?? false);
       const last = events[events.length - 1];
       if (!last) return { position, events };
       await options.handle(events, trx);

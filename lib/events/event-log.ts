@@ -99,11 +99,25 @@ export async function consumerLag(db: QueryExecutorProvider, consumer: string): 
   return { eventsBehind: rows[0]?.events_behind ?? 0, oldestUnreadAt: rows[0]?.oldest_unread_at ?? null };
 }
 
-/** Loads a consumer's saved position. */
-export async function loadPosition(db: QueryExecutorProvider, consumer: string): Promise<LogPosition> {
-  const { rows } = await sql<{ tx: string; id: number }>`
-    select last_tx::text as tx, last_id as id from events.consumer_offsets where consumer = ${consumer}`.execute(db);
-  return rows[0] ?? LOG_START;
+/** A row of `events.open_batch`: the consumer's position, and an event after it or nulls. */
+type BatchRow = { from_tx: string; from_id: number } & (LogRow | Record<keyof LogRow, null>);
+
+function hasEvent(row: BatchRow): row is BatchRow & LogRow {
+  return row.id !== null;
+}
+
+/**
+ * Opens a consumer's batch in the caller's transaction, in one round trip: takes the
+ * consumer's lock (replicas of one consumer take turns), declares the transaction an
+ * appender when `appends` (see `withTenant`), and reads the saved position and up to `limit`
+ * events after it.
+ */
+export async function openBatch(db: QueryExecutorProvider, consumer: string, limit: number, appends: boolean): Promise<{ position: LogPosition; events: StoredEvent[] }> {
+  const { rows } = await sql<BatchRow>`
+    select from_tx::text as from_tx, from_id, id, tenant_id, type, aggregate_id, payload, occurred_at, producer, tx::text as tx
+    from events.open_batch(${consumer}, ${limit}, ${appends})`.execute(db);
+  const first = rows[0];
+  return { position: first ? { tx: first.from_tx, id: first.from_id } : LOG_START, events: rows.filter(hasEvent).map(toStoredEvent) };
 }
 
 /** Saves a consumer's position; call in the same transaction as the handler's writes. */

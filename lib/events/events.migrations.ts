@@ -296,6 +296,49 @@ export function eventsMigrations(appRole: string): MigrationSet {
       await sql`drop function events.append(text, text, text, jsonb, text, timestamptz)`.execute(db);
     },
   };
+  const openBatch: Migration = {
+    async up(db: Kysely<unknown>) {
+      // A consumer's batch opens in one round trip instead of three: the consumer's lock
+      // (replicas take turns), its declaration as an appender when it appends, its saved
+      // position and the events after it. The position comes on every row and on one row
+      // of nulls when nothing follows it, so the caller learns it either way. PL/pgSQL and
+      // volatile: each statement takes a fresh snapshot, so the position is read after the
+      // lock is held and the events after the position.
+      await sql`
+        create function events.open_batch(p_consumer text, p_max_rows integer, p_appends boolean)
+        returns table (
+          from_tx xid8, from_id bigint,
+          id bigint, tenant_id text, type text, aggregate_id text, payload jsonb, occurred_at timestamptz, producer text, tx xid8
+        )
+        language plpgsql volatile
+        set search_path = pg_catalog, events
+        as $$
+        declare
+          position_tx xid8 := '0'::xid8;
+          position_id bigint := 0;
+        begin
+          perform pg_advisory_xact_lock(hashtext('consumer:' || p_consumer));
+          if p_appends then
+            perform events.begin_append();
+          end if;
+          select o.last_tx, o.last_id into position_tx, position_id from events.consumer_offsets o where o.consumer = p_consumer;
+          if not found then
+            position_tx := '0'::xid8;
+            position_id := 0;
+          end if;
+          return query
+            select position_tx, position_id, e.id, e.tenant_id, e.type, e.aggregate_id, e.payload, e.occurred_at, e.producer, e.tx
+            from (select 1) as one
+            left join lateral events.read_after(position_tx, position_id, p_max_rows) as e on true;
+        end
+        $$`.execute(db);
+      await sql`revoke all on function events.open_batch(text, integer, boolean) from public`.execute(db);
+      await sql`grant execute on function events.open_batch(text, integer, boolean) to ${sql.id(appRole)}`.execute(db);
+    },
+    async down(db: Kysely<unknown>) {
+      await sql`drop function events.open_batch(text, integer, boolean)`.execute(db);
+    },
+  };
   return {
     schema: "events",
     migrations: {
@@ -304,6 +347,7 @@ export function eventsMigrations(appRole: string): MigrationSet {
       "20261123T000000_head_position": headPosition,
       "20261202T000000_append_horizon": appendHorizon,
       "20261202T000100_append_function": appendFunction,
+      "20261203T020000_open_batch": openBatch,
     },
   };
 }

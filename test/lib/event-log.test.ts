@@ -1,7 +1,7 @@
 import pg from "pg";
 import { sql } from "kysely";
 import { createDatabase } from "../../lib/db/database";
-import { appendEvent, consumerLag, readEvents, LOG_START, type LogPosition } from "../../lib/events/event-log";
+import { appendEvent, consumerLag, openBatch, readEvents, savePosition, LOG_START, type LogPosition } from "../../lib/events/event-log";
 import { startEventConsumer } from "../../lib/events/event-consumer";
 import type { StoredEvent } from "../../lib/events/event-types";
 import { createLogger } from "../../lib/logger";
@@ -139,6 +139,39 @@ describe("events log", () => {
       expect(seen).toEqual(["c-1", "c-2", "c-3"]);
     });
     await restarted.stop();
+  });
+
+  it("opens a consumer's batch under its lock: the saved position and the events after it, or the position alone", async () => {
+    const name = `open-batch-${tenant}`;
+    // A consumer never saved reads from the log's start, like readEvents from LOG_START.
+    const first = await db.transaction().execute((trx) => openBatch(trx, name, 5, false));
+    expect(first.position).toEqual(LOG_START);
+    expect(first.events.map((event) => event.id)).toEqual((await readEvents(db, LOG_START, 5)).map((event) => event.id));
+    expect(first.events).toHaveLength(5);
+
+    // Saved past everything: the position comes back alone, with no events.
+    const far: LogPosition = { tx: "9000000000000000000", id: 0 };
+    await savePosition(db, name, far);
+    expect(await db.transaction().execute((trx) => openBatch(trx, name, 5, false))).toEqual({ position: far, events: [] });
+
+    // A second replica's batch waits until the first one's transaction ends.
+    let releaseFirst = () => undefined as void;
+    const firstHeld = db.transaction().execute(async (trx) => {
+      await openBatch(trx, name, 5, false);
+      await new Promise<void>((resolve) => (releaseFirst = resolve));
+    });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    let secondOpened = false;
+    const second = db.transaction().execute(async (trx) => {
+      await openBatch(trx, name, 5, false);
+      secondOpened = true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(secondOpened).toBe(false);
+    releaseFirst();
+    await firstHeld;
+    await second;
+    expect(secondOpened).toBe(true);
   });
 
   it("measures a consumer's lag across tenants, and it drops once the consumer reads on", async () => {
