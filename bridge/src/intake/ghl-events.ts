@@ -262,6 +262,13 @@ export type GhlEvent = z.infer<typeof ghlEventSchema>;
 export type GhlEventType = GhlEvent["type"];
 /** A contact delivery. */
 export type ContactEvent = z.infer<typeof contactEventSchema>;
+
+const CONTACT_EVENT_TYPES: ReadonlySet<string> = new Set(contactEventSchema.shape.type.options);
+
+/** Whether a delivery is about a contact. */
+export function isContactEvent(event: GhlEvent): event is ContactEvent {
+  return CONTACT_EVENT_TYPES.has(event.type);
+}
 /** An opportunity delivery. */
 export type OpportunityEvent = z.infer<typeof opportunityEventSchema>;
 /** An appointment delivery. */

@@ -1,4 +1,4 @@
-import { APPOINTMENT_STATUSES, OPPORTUNITY_STATUSES, type AppointmentEvent, type ContactEvent, type GhlEvent, type InstallEvent, type MessageEvent, type NoteEvent, type OpportunityEvent } from "../intake/ghl-events";
+import { APPOINTMENT_STATUSES, OPPORTUNITY_STATUSES, isContactEvent, type AppointmentEvent, type ContactEvent, type GhlEvent, type InstallEvent, type MessageEvent, type NoteEvent, type OpportunityEvent } from "../intake/ghl-events";
 import type { WorkflowEvent } from "../intake/workflow-events";
 import type { CustomFieldCatalog } from "../ghl/ghl-custom-fields";
 import { validateLeadChanges } from "../../../subgraphs/leads/src/lead/lead.validation";
@@ -309,6 +309,11 @@ export function acceptableLeadFields(fields: LeadFields): { fields: LeadFields; 
     refused.push(...names);
     kept = withoutFields(kept, names);
   }
+}
+
+/** Whether the event is a contact change whose custom fields the location's catalog must name. */
+export function needsCatalog(parsed: ParsedInboxEvent): boolean {
+  return parsed.kind === "ghl" && isContactEvent(parsed.event) && parsed.event.type !== "ContactDelete" && (parsed.event.customFields?.length ?? 0) > 0;
 }
 
 function contact(event: ContactEvent, context: MappingContext): EventMapping {

@@ -9,7 +9,7 @@ import { parseGhlEvent } from "../intake/ghl-events";
 import { parseWorkflowEvent, WORKFLOW_EVENT_TYPE } from "../intake/workflow-events";
 import { createCustomFieldCatalogs, DEFAULT_CATALOG_TTL_MS, type CustomFieldCatalogs } from "../ghl/ghl-custom-fields";
 import type { GhlApiAccess } from "../ghl/ghl-api";
-import { mapGhlEvent, type CatalogState, type GatewayOperation, type ParsedInboxEvent } from "./ghl-mapping";
+import { mapGhlEvent, needsCatalog, type CatalogState, type GatewayOperation, type ParsedInboxEvent } from "./ghl-mapping";
 import { INBOX_CHANNEL, claimInbox, finishRow, processingDb, scheduleRetry, type ClaimedRow, type FinalStatus, type ProcessingDatabase } from "./inbox.repository";
 
 /** Exponential backoff between attempts: attempt n waits a random time up to `min(maxMs, baseMs * 2^(n-1))` (full jitter). */
@@ -81,21 +81,6 @@ function parseStoredEvent(row: Pick<ClaimedRow, "type" | "payload">): { ok: true
   if (result.ok) return { ok: true, parsed: { kind: "ghl", event: result.event } };
   if ("unsupported" in result) return { ok: true, parsed: { kind: "unsupported", type: result.type } };
   return { ok: false, reason: `stored payload does not fit: ${result.error}` };
-}
-
-/** Whether the event is a contact change whose custom fields the location's catalog must name. */
-function needsCatalog(parsed: ParsedInboxEvent): boolean {
-  if (parsed.kind !== "ghl") return false;
-  const { event } = parsed;
-  switch (event.type) {
-    case "ContactCreate":
-    case "ContactUpdate":
-    case "ContactTagUpdate":
-    case "ContactDndUpdate":
-      return (event.customFields?.length ?? 0) > 0;
-    default:
-      return false;
-  }
 }
 
 /**
