@@ -18,6 +18,7 @@ import { createLeadsSubgraph } from "../subgraphs/leads/src/index";
 import { signUserToken, type UserClaims } from "../gateway/src/auth/jwt";
 import { preparePlatformDatabase } from "../scripts/platform-database";
 import { seedDatabase } from "../scripts/seed/seed";
+import type { ServiceProcessesOptions } from "./service-processes";
 
 /** The tenant every benchmark seeds and queries. */
 export const BENCH_TENANT = "bench";
@@ -124,6 +125,18 @@ export async function startBenchDatabase(): Promise<BenchDatabase> {
     await stop();
     throw error;
   }
+}
+
+/** What every service process needs from the bench database, at `LOG_LEVEL` (default `warn`). */
+export function serviceProcessOptions(database: BenchDatabase): ServiceProcessesOptions {
+  return {
+    appUrl: database.appUrl,
+    appRole: database.appRole,
+    appPassword: database.appPassword,
+    keys: database.keys,
+    jwt: database.jwt,
+    logLevel: process.env["LOG_LEVEL"] || "warn",
+  };
 }
 
 /**

@@ -8,7 +8,7 @@ import { createGateway } from "../gateway/src/index";
 import { createIntelligenceSubgraph } from "../subgraphs/intelligence/src/index";
 import { createLeadsSubgraph } from "../subgraphs/leads/src/index";
 import { readSupergraphSdl } from "../scripts/schema-files";
-import { BENCH_TENANT, machineInfo, percentile, readTopology, startBenchDatabase, waitForSeedScored, writeResult, type BenchDatabase } from "./bench-stack";
+import { BENCH_TENANT, machineInfo, percentile, readTopology, serviceProcessOptions, startBenchDatabase, waitForSeedScored, writeResult, type BenchDatabase } from "./bench-stack";
 import { cpuBetween, descendants, descendantsCpu, machineBusyMs, readProcessTable, sampleProcessCpu, type ProcessCpuSample } from "./proc-stat";
 import { startServiceProcesses, type ServiceProcess } from "./service-processes";
 
@@ -462,16 +462,10 @@ interface ProcessesBreakdown {
 
 /** Leads, intelligence, analytics and the gateway as their own processes, as in production. */
 async function startProcessStack(database: BenchDatabase, onStop: OnStop): Promise<BenchStack<ProcessesBreakdown>> {
-  const logLevel = process.env["LOG_LEVEL"] || "warn";
+  const options = serviceProcessOptions(database);
+  const { logLevel } = options;
   process.stderr.write("starting leads, intelligence, analytics and gateway processes...\n");
-  const running = await startServiceProcesses({
-    appUrl: database.appUrl,
-    appRole: database.appRole,
-    appPassword: database.appPassword,
-    keys: database.keys,
-    jwt: database.jwt,
-    logLevel,
-  });
+  const running = await startServiceProcesses(options);
   onStop(() => running.stop());
   const { processes } = running;
 

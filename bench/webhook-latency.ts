@@ -11,7 +11,7 @@ import { sql } from "kysely";
 import { createDatabase } from "../lib/db/database";
 import { createApiKey } from "../gateway/src/auth/api-key.service";
 import type { GatewayDatabase } from "../gateway/src/auth/api-key.repository";
-import { machineInfo, percentile, readTopology, startBenchDatabase, startInProcessPlatform, waitForSeedScored, writeResult, type BenchDatabase, type Topology } from "./bench-stack";
+import { machineInfo, percentile, readTopology, startBenchDatabase, serviceProcessOptions, startInProcessPlatform, waitForSeedScored, writeResult, type BenchDatabase, type Topology } from "./bench-stack";
 import { descendantsCpu, machineBusyMs, processRssMiB, readProcessTable, sampleProcessCpu } from "./proc-stat";
 import { startServiceProcesses, type ServicePiece } from "./service-processes";
 
@@ -305,15 +305,7 @@ async function startProcesses(database: BenchDatabase, webhookPublicKeyPem: stri
     await owner.destroy();
   }
   process.stderr.write("starting the subgraphs, the gateway and the bridge as processes...\n");
-  const running = await startServiceProcesses({
-    appUrl: database.appUrl,
-    appRole: database.appRole,
-    appPassword: database.appPassword,
-    keys: database.keys,
-    jwt: database.jwt,
-    logLevel: process.env["LOG_LEVEL"] || "warn",
-    bridge: { apiKey, webhookPublicKeyPem },
-  });
+  const running = await startServiceProcesses({ ...serviceProcessOptions(database), bridge: { apiKey, webhookPublicKeyPem } });
   const bridgePid = running.processes.find((entry) => entry.piece === "bridge")?.pid;
   if (running.bridgeOrigin === undefined || bridgePid === undefined) throw new Error("the bridge process did not start");
   return {
