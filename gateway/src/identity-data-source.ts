@@ -1,11 +1,12 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from "@apollo/gateway";
 import type { IdentitySigner } from "../../lib/auth/identity";
+import { httpFetcher } from "../../lib/http/http-fetcher";
 import type { GatewayContext } from "./context";
 
 /**
  * Calls one subgraph on behalf of the caller: the client's credentials never leave the
  * gateway; the subgraph gets a short-lived identity token addressed to it alone, and the
- * request id. The inherited fetcher pools kept-alive connections per subgraph.
+ * request id, through the shared kept-alive HTTP client.
  */
 export class IdentityDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   constructor(
@@ -13,7 +14,7 @@ export class IdentityDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     private readonly subgraph: string,
     private readonly signer: IdentitySigner,
   ) {
-    super({ url });
+    super({ url, fetcher: httpFetcher });
   }
 
   override async willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<void> {

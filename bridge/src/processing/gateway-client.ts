@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { httpFetcher } from "../../../lib/http/http-fetcher";
 import { ErrorCode } from "../../../lib/errors";
 import type { GatewayOperation } from "./ghl-mapping";
 import { transportReason } from "../transport-reason";
@@ -70,18 +71,18 @@ export interface GatewayTarget {
 export type GatewayPost = { sent: true; status: number; body: unknown } | { sent: false; error: unknown };
 
 /**
- * One GraphQL POST to the gateway as the service caller acting for `tenantId`. Global fetch
- * pools kept-alive connections per origin, so every caller shares one pool.
+ * One GraphQL POST to the gateway as the service caller acting for `tenantId`, on the shared
+ * kept-alive HTTP client, so every caller shares one pool of connections.
  */
 export async function postToGateway(target: GatewayTarget, tenantId: string, query: string, variables: Record<string, unknown>): Promise<GatewayPost> {
   try {
-    const response = await fetch(target.gatewayUrl, {
+    const response = await httpFetcher(target.gatewayUrl, {
       method: "POST",
       headers: { "content-type": "application/json", accept: "application/graphql-response+json, application/json", ...credentialHeaders(target.credentials), [target.tenantHeader]: tenantId },
       body: JSON.stringify({ query, variables }),
       signal: AbortSignal.timeout(target.timeoutMs ?? 10_000),
     });
-    return { sent: true, status: response.status, body: await response.json().catch(() => undefined) };
+    return { sent: true, status: response.status, body: await response.json().catch((): unknown => undefined) };
   } catch (error) {
     return { sent: false, error };
   }
@@ -90,8 +91,8 @@ export async function postToGateway(target: GatewayTarget, tenantId: string, que
 
 /**
  * Creates the bridge's gateway client: GraphQL over HTTP as a service caller naming the
- * tenant in `x-hub-tenant`. Node's global fetch keeps connections alive and pools them per
- * origin, so every worker shares one pool of kept-alive connections to the gateway.
+ * tenant in `x-hub-tenant`; every worker shares one pool of kept-alive connections to the
+ * gateway.
  * Reasons it returns name status codes and error codes, never bodies or credentials.
  */
 export function createGatewayClient(options: GatewayTarget): GatewayClient {
