@@ -1,11 +1,10 @@
 import "reflect-metadata";
-import { generateKeyPairSync, randomUUID, sign } from "node:crypto";
+import { generateKeyPairSync } from "node:crypto";
 import { memoryUsage } from "node:process";
 import { createClient } from "graphql-ws";
 import WebSocket from "ws";
 import { Role, SCOPE_ANY_TENANT, SCOPE_MANAGE_ACCOUNTS } from "../lib/auth/roles";
 import { createBridge } from "../bridge/src/index";
-import { GHL_WEBHOOK_PATH } from "../bridge/src/intake/webhook.route";
 import { inboxProcessing } from "../bridge/src/processing/inbox-processing";
 import { sql } from "kysely";
 import { createDatabase } from "../lib/db/database";
@@ -14,6 +13,7 @@ import type { GatewayDatabase } from "../gateway/src/auth/api-key.repository";
 import { machineInfo, percentile, readTopology, startBenchDatabase, serviceProcessOptions, startInProcessPlatform, waitForSeedScored, writeResult, type BenchDatabase, type Topology } from "./bench-stack";
 import { descendantsCpu, machineBusyMs, processRssMiB, readProcessTable, sampleProcessCpu } from "./proc-stat";
 import { startServiceProcesses, type ServicePiece } from "./service-processes";
+import { epochNow, forkWebhookSender } from "./webhook-sender";
 
 /**
  * GHL webhook to dashboard: signed `ContactCreate` webhooks are POSTed to the bridge at a
@@ -53,9 +53,10 @@ interface RateResult {
   bridgeRssMiB: number | null;
   /**
    * CPU over the measured sending, in cores: the whole machine's, the embedded Postgres'
-   * (null with DATABASE_URL), this process' and, in `processes`, each piece's.
+   * (null with DATABASE_URL), this process' (in `single`, the platform's too), the webhook
+   * sender's and, in `processes`, each piece's.
    */
-  cores: { machine: number; postgres: number | null; benchProcess: number; pieces?: Partial<Record<ServicePiece, number>> };
+  cores: { machine: number; postgres: number | null; benchProcess: number; webhookSender: number; pieces?: Partial<Record<ServicePiece, number>> };
   /**
    * Where the time went, from database timestamps (transaction starts, so each stage
    * includes the waits before it): receipt to the leads mutation, that to the scoring
@@ -82,11 +83,9 @@ async function main(): Promise<void> {
   // The seed's own events first: the first rate would otherwise queue behind them.
   await waitForSeedScored(database, { minLeads: 1, timeoutMs: 180_000 });
 
-  const sentAt = new Map<string, number>();
-  const latencies: number[] = [];
-  /** Wall-clock arrival per contact, to line up with the database's timestamps. */
+  /** First arrival on the dashboard per contact, as {@link epochNow} readings. */
   const arrivals = new Map<string, number>();
-  let unexpected = 0;
+  let repeated = 0;
   const dashboardToken = await database.clientToken({ sub: "bench-dashboard", tenant: TENANT, role: Role.ADMIN, scopes: [] });
   const client = createClient({ url: gatewayUrl.replace(/^http/, "ws"), webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${dashboardToken}` }, lazy: false, retryAttempts: 0 });
   const unsubscribe = client.subscribe<{ leadScored: { lead: { ghlContactId: string | null } } }>(
@@ -94,49 +93,19 @@ async function main(): Promise<void> {
     {
       next: (result) => {
         const contact = result.data?.leadScored.lead.ghlContactId;
-        const sent = contact ? sentAt.get(contact) : undefined;
         // A contact is measured at its first score only (later rescorings are not arrivals).
-        if (contact && sent !== undefined) {
-          latencies.push(performance.now() - sent);
-          arrivals.set(contact, Date.now());
-          sentAt.delete(contact);
-        } else unexpected += 1;
+        if (contact && !arrivals.has(contact)) arrivals.set(contact, epochNow());
+        else repeated += 1;
       },
       error: () => undefined,
       complete: () => undefined,
     },
   );
 
-  const statuses = new Map<number, number>();
-  async function send(label: string): Promise<void> {
-    const contactId = `benchC${label}x${randomUUID().slice(0, 8)}`;
-    const body = Buffer.from(
-      JSON.stringify({ type: "ContactCreate", locationId: TENANT, webhookId: randomUUID(), timestamp: new Date().toISOString(), id: contactId, firstName: "Hook", lastName: `Lead ${label}`, tags: ["bench"] }),
-    );
-    sentAt.set(contactId, performance.now());
-    const response = await fetch(`${platform.bridgeOrigin}${GHL_WEBHOOK_PATH}`, {
-      method: "POST",
-      headers: { "content-type": "application/json", "x-ghl-signature": sign(null, body, signing.privateKey).toString("base64") },
-      body,
-    });
-    await response.arrayBuffer();
-    statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
-  }
-
-  /** Sends at `rate` for `durationMs`; how many were sent and over how many seconds. */
-  async function sendAt(rate: number, durationMs: number, label: string): Promise<{ sent: number; seconds: number }> {
-    const intervalMs = 1000 / rate;
-    const started = performance.now();
-    const sends: Promise<void>[] = [];
-    let n = 0;
-    for (; performance.now() - started < durationMs; n++) {
-      sends.push(send(`${label}-${n}`));
-      const next = started + (n + 1) * intervalMs;
-      await new Promise((resolve) => setTimeout(resolve, Math.max(0, next - performance.now())));
-    }
-    await Promise.all(sends);
-    return { sent: n, seconds: (performance.now() - started) / 1000 };
-  }
+  const sender = forkWebhookSender();
+  const privateKeyPem = signing.privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+  const sendAt = (rate: number, durationMs: number, label: string) =>
+    sender.send({ bridgeOrigin: platform.bridgeOrigin, tenant: TENANT, privateKeyPem, rate, durationMs, label });
 
   const owner = createDatabase<unknown>(database.ownerUrl, { name: "bench-stages", poolSize: 1 });
   async function stagesOf(rate: number): Promise<Map<string, StageRow>> {
@@ -155,18 +124,23 @@ async function main(): Promise<void> {
     // backlog is gone before measuring.
     await sendAt(rate, WARM_UP_MS, `w${rate}`);
     await new Promise((resolve) => setTimeout(resolve, 3_000));
-    latencies.length = 0;
     arrivals.clear();
-    statuses.clear();
-    sentAt.clear();
-    unexpected = 0;
+    repeated = 0;
 
-    const cpuBefore = cpuSample(platform);
-    const { sent: n, seconds: sendSeconds } = await sendAt(rate, DURATION_MS, String(rate));
-    const cpuAfter = cpuSample(platform);
-    const cores = (ms: number) => +(ms / (sendSeconds * 1000)).toFixed(2);
+    const cpuBefore = cpuSample(platform, sender.pid);
+    const report = await sendAt(rate, DURATION_MS, String(rate));
+    const cpuAfter = cpuSample(platform, sender.pid);
+    const cores = (ms: number) => +(ms / (report.seconds * 1000)).toFixed(2);
     await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
-    const sorted = [...latencies].sort((a, b) => a - b);
+    const sentAt = new Map(report.sentAt);
+    const latencies: number[] = [];
+    let unexpected = repeated;
+    for (const [contact, arrived] of arrivals) {
+      const sent = sentAt.get(contact);
+      if (sent === undefined) unexpected += 1;
+      else latencies.push(arrived - sent);
+    }
+    const sorted = latencies.sort((a, b) => a - b);
     const stages = await stagesOf(rate);
     const spans = { receivedToLeadWrite: [] as number[], leadWriteToScoring: [] as number[], scoringToDashboard: [] as number[] };
     for (const [contact, arrivedMs] of arrivals) {
@@ -182,11 +156,11 @@ async function main(): Promise<void> {
     };
     return {
       webhooksPerSecond: rate,
-      webhooksSent: n,
-      achievedPerSecond: +(n / sendSeconds).toFixed(1),
-      answers: Object.fromEntries(statuses),
+      webhooksSent: report.sent,
+      achievedPerSecond: +(report.sent / report.seconds).toFixed(1),
+      answers: Object.fromEntries(report.answers),
       scoredOnDashboard: sorted.length,
-      notArrivedWithin10s: sentAt.size,
+      notArrivedWithin10s: report.sent - sorted.length,
       arrivalToScoredMs: {
         p50: +percentile(sorted, 50).toFixed(1),
         p95: +percentile(sorted, 95).toFixed(1),
@@ -199,6 +173,7 @@ async function main(): Promise<void> {
         machine: cores(cpuAfter.machineMs - cpuBefore.machineMs),
         postgres: cpuAfter.postgresMs === null || cpuBefore.postgresMs === null ? null : cores(cpuAfter.postgresMs - cpuBefore.postgresMs),
         benchProcess: cores(cpuAfter.benchMs - cpuBefore.benchMs),
+        webhookSender: cores(cpuAfter.senderMs - cpuBefore.senderMs),
         ...(cpuAfter.pieces.size > 0 ? { pieces: Object.fromEntries([...cpuAfter.pieces].map(([piece, ms]) => [piece, cores(ms - (cpuBefore.pieces.get(piece) ?? 0))])) } : {}),
       },
       stagesMs: { receivedToLeadWrite: summary(spans.receivedToLeadWrite), leadWriteToScoring: summary(spans.leadWriteToScoring), scoringToDashboard: summary(spans.scoringToDashboard) },
@@ -209,6 +184,7 @@ async function main(): Promise<void> {
   for (const rate of RATES) runs.push(await measure(rate));
 
   unsubscribe();
+  await sender.stop();
   await owner.destroy();
   await client.dispose();
   await platform.stop();
@@ -224,8 +200,8 @@ async function main(): Promise<void> {
         durationMs: DURATION_MS,
         topology:
           TOPOLOGY === "single"
-            ? "bridge, gateway and the four subgraphs in this process; one dashboard subscription"
-            : "bridge, gateway and the four subgraphs each in its own process (node dist/scripts/serve.js <piece>); webhooks and one dashboard subscription from this process",
+            ? "bridge, gateway and the four subgraphs in the benchmark's process, with one dashboard subscription; webhooks from a process of their own"
+            : "bridge, gateway and the four subgraphs each in its own process (node dist/scripts/serve.js <piece>); one dashboard subscription from the benchmark's process; webhooks from a process of their own",
       },
       budget: "p95 under 100 ms at 100 webhooks/s",
       runs,
@@ -239,19 +215,21 @@ interface CpuSample {
   machineMs: number;
   postgresMs: number | null;
   benchMs: number;
+  senderMs: number;
   pieces: Map<ServicePiece, number>;
 }
 
-function cpuSample(platform: PlatformUnderTest): CpuSample {
+function cpuSample(platform: PlatformUnderTest, senderPid: number): CpuSample {
   const pieces = platform.cpuMs();
   const table = readProcessTable();
-  // This process' descendants, the pieces' subtrees left out, are the embedded cluster.
-  const piecePids = new Set(platform.piecePids());
+  // This process' descendants, the pieces' and the sender's subtrees left out, are the embedded cluster.
+  const notPostgres = new Set([...platform.piecePids(), senderPid]);
   const usage = process.cpuUsage();
   return {
     machineMs: machineBusyMs(),
-    postgresMs: table === null ? null : descendantsCpu(table, process.pid, piecePids).cpuMs,
+    postgresMs: table === null ? null : descendantsCpu(table, process.pid, notPostgres).cpuMs,
     benchMs: (usage.user + usage.system) / 1000,
+    senderMs: sampleProcessCpu(senderPid)?.cpuMs ?? 0,
     pieces,
   };
 }
