@@ -6,7 +6,7 @@ export interface NotificationListenerOptions {
   connectionString: string;
   /** The Postgres channel to `LISTEN` on. */
   channel: string;
-  /** Names the connection (`application_name`) and the log lines. */
+  /** Names the listener in errors. */
   name: string;
   logger: Logger;
   /** Called with each notification's payload (`""` when it has none). */
@@ -16,87 +16,171 @@ export interface NotificationListenerOptions {
    * notifications sent while it was disconnected are lost, so this is where to catch up.
    */
   onListening?(): void;
-  /** Pause before reconnecting after the connection is lost. */
+  /** Pause before reconnecting after the connection is lost (the shortest of its listeners' applies). */
   reconnectMs?: number;
 }
 
-/** A dedicated `LISTEN` connection, connected on first use and kept up until stopped. */
+/** A `LISTEN` registration on its process' shared connection, connected on first use and kept up until stopped. */
 export interface NotificationListener {
   /** Connects and listens, once; resolves when listening (rejects if the first try fails, so a later call tries again). */
   start(): Promise<void>;
-  /** Ends the connection and any pending reconnection. */
+  /** Stops listening; the shared connection ends with its last listener. */
   stop(): Promise<void>;
 }
 
-/**
- * Creates a `LISTEN` connection that reconnects when the connection drops (a Postgres
- * restart, a failover): a notification is delivered only to connections listening at
- * commit, so one that stays down would silently miss every later one.
- */
-export function createNotificationListener(options: NotificationListenerOptions): NotificationListener {
-  const { logger, name } = options;
-  const reconnectMs = options.reconnectMs ?? 1000;
-  let client: pg.Client | undefined;
-  let starting: Promise<void> | undefined;
-  let reconnectTimer: NodeJS.Timeout | undefined;
-  let stopped = false;
+/** One started listener, as its shared connection sees it. */
+interface Registration {
+  channel: string;
+  onNotification(payload: string): void;
+  onListening?(): void;
+}
 
-  async function connect(): Promise<void> {
-    const next = new pg.Client({ connectionString: options.connectionString, application_name: name });
-    next.on("notification", (message) => {
-      if (message.channel === options.channel) options.onNotification(message.payload ?? "");
-    });
-    next.on("error", (error) => logger.warn({ err: error, listener: name }, "notification connection error"));
-    next.on("end", () => {
-      if (client !== next) return;
-      client = undefined;
-      if (!stopped) scheduleReconnect();
-    });
-    await next.connect();
-    try {
-      await next.query(`listen ${next.escapeIdentifier(options.channel)}`);
-    } catch (error) {
-      await next.end().catch(() => undefined);
-      throw error;
+/**
+ * One `LISTEN` connection per database for the whole process. Postgres signals every
+ * listening backend of a database on every commit that notifies, whatever the channel, so
+ * each extra connection costs a backend wake-up (and one of this process) per event: with
+ * every piece in one process (`npm start`) that was six per event instead of one.
+ */
+interface SharedConnection {
+  key: string;
+  registrations: Set<Registration>;
+  client: pg.Client | undefined;
+  /** Channels `LISTEN`ed on the current client. */
+  channels: Set<string>;
+  connecting: Promise<void> | undefined;
+  reconnectTimer: NodeJS.Timeout | undefined;
+  reconnectMs: number;
+  logger: Logger;
+}
+
+const sharedConnections = new Map<string, SharedConnection>();
+
+async function listenOn(shared: SharedConnection, client: pg.Client, channel: string): Promise<void> {
+  if (shared.channels.has(channel)) return;
+  await client.query(`listen ${client.escapeIdentifier(channel)}`);
+  shared.channels.add(channel);
+}
+
+async function connectShared(shared: SharedConnection, connectionString: string): Promise<void> {
+  const next = new pg.Client({ connectionString, application_name: "listen" });
+  next.on("notification", (message) => {
+    for (const registration of shared.registrations) {
+      if (registration.channel === message.channel) registration.onNotification(message.payload ?? "");
     }
-    if (stopped) {
-      await next.end();
+  });
+  next.on("error", (error) => shared.logger.warn({ err: error }, "notification connection error"));
+  next.on("end", () => {
+    if (shared.client !== next) return;
+    shared.client = undefined;
+    shared.channels.clear();
+    if (shared.registrations.size > 0) scheduleReconnect(shared, connectionString);
+  });
+  await next.connect();
+  const listening = new Set<string>();
+  try {
+    for (const registration of shared.registrations) {
+      if (listening.has(registration.channel)) continue;
+      await next.query(`listen ${next.escapeIdentifier(registration.channel)}`);
+      listening.add(registration.channel);
+    }
+  } catch (error) {
+    await next.end().catch(() => undefined);
+    throw error;
+  }
+  if (shared.registrations.size === 0) {
+    await next.end();
+    return;
+  }
+  shared.client = next;
+  shared.channels = listening;
+  for (const registration of shared.registrations) registration.onListening?.();
+}
+
+/** Connects, or joins the connection on its way: one client per shared connection, ever. */
+function ensureConnected(shared: SharedConnection, connectionString: string): Promise<void> {
+  if (shared.client) return Promise.resolve();
+  shared.connecting ??= connectShared(shared, connectionString).finally(() => (shared.connecting = undefined));
+  return shared.connecting;
+}
+
+function scheduleReconnect(shared: SharedConnection, connectionString: string): void {
+  if (shared.reconnectTimer || shared.registrations.size === 0) return;
+  shared.logger.warn({ retryInMs: shared.reconnectMs }, "notification connection lost; reconnecting");
+  shared.reconnectTimer = setTimeout(() => {
+    shared.reconnectTimer = undefined;
+    ensureConnected(shared, connectionString).catch((error: unknown) => {
+      shared.logger.warn({ err: error }, "notification reconnection failed");
+      scheduleReconnect(shared, connectionString);
+    });
+  }, shared.reconnectMs);
+  shared.reconnectTimer.unref();
+}
+
+/** Adds a registration to its connection: connects it when it is the first, else listens on its channel. */
+async function register(shared: SharedConnection, connectionString: string, registration: Registration): Promise<void> {
+  shared.registrations.add(registration);
+  try {
+    if (!shared.client) {
+      // A connection on its way listens on every channel registered by the time it is up,
+      // and tells each registration it is listening.
+      await ensureConnected(shared, connectionString);
+      if (!shared.client) throw new Error("the notification connection closed while starting");
       return;
     }
-    client = next;
-    options.onListening?.();
+    await listenOn(shared, shared.client, registration.channel);
+    registration.onListening?.();
+  } catch (error) {
+    shared.registrations.delete(registration);
+    throw error;
   }
+}
 
-  function scheduleReconnect(): void {
-    if (reconnectTimer || stopped) return;
-    logger.warn({ listener: name, retryInMs: reconnectMs }, "notification connection lost; reconnecting");
-    reconnectTimer = setTimeout(() => {
-      reconnectTimer = undefined;
-      connect().catch((error: unknown) => {
-        logger.warn({ err: error, listener: name }, "notification reconnection failed");
-        scheduleReconnect();
-      });
-    }, reconnectMs);
-    reconnectTimer.unref();
-  }
+async function unregister(shared: SharedConnection, registration: Registration): Promise<void> {
+  shared.registrations.delete(registration);
+  if (shared.registrations.size > 0) return;
+  sharedConnections.delete(shared.key);
+  clearTimeout(shared.reconnectTimer);
+  shared.reconnectTimer = undefined;
+  await shared.connecting?.catch(() => undefined);
+  const client = shared.client;
+  shared.client = undefined;
+  await client?.end();
+}
 
+/**
+ * Creates a `LISTEN` registration on the process' shared connection to the database, which
+ * reconnects when the connection drops (a Postgres restart, a failover): a notification is
+ * delivered only to connections listening at commit, so one that stayed down would silently
+ * miss every later one, and every registration is told (`onListening`) after each reconnection.
+ */
+export function createNotificationListener(options: NotificationListenerOptions): NotificationListener {
+  const registration: Registration = { channel: options.channel, onNotification: options.onNotification, ...(options.onListening ? { onListening: options.onListening } : {}) };
+  let shared: SharedConnection | undefined;
+  let starting: Promise<void> | undefined;
+  let stopped = false;
   return {
     start() {
-      if (stopped) return Promise.reject(new Error(`notification listener ${name} is stopped`));
-      starting ??= connect().catch((error: unknown) => {
+      if (stopped) return Promise.reject(new Error(`notification listener ${options.name} is stopped`));
+      starting ??= (async () => {
+        const key = options.connectionString;
+        shared = sharedConnections.get(key);
+        if (!shared) {
+          shared = { key, registrations: new Set(), client: undefined, channels: new Set(), connecting: undefined, reconnectTimer: undefined, reconnectMs: options.reconnectMs ?? 1000, logger: options.logger };
+          sharedConnections.set(key, shared);
+        }
+        shared.reconnectMs = Math.min(shared.reconnectMs, options.reconnectMs ?? 1000);
+        await register(shared, key, registration);
+      })().catch((error: unknown) => {
         starting = undefined;
+        if (shared && shared.registrations.size === 0) void unregister(shared, registration);
         throw error;
       });
       return starting;
     },
     async stop() {
       stopped = true;
-      clearTimeout(reconnectTimer);
-      reconnectTimer = undefined;
       await starting?.catch(() => undefined);
-      const current = client;
-      client = undefined;
-      await current?.end();
+      if (shared?.registrations.has(registration)) await unregister(shared, registration);
     },
   };
 }

@@ -121,7 +121,11 @@ describe("event tail", () => {
 
   it("stops cleanly: subscribers' streams end, its connection closes, and it takes no new subscribers", async () => {
     const name = `event-tail-stop-${tenant}`;
-    const tail = createEventTail({ name, db, connectionString: urls.app, logger, pollMs: 100 });
+    // Listeners share their process' connection per database: a database URL of its own
+    // (which also names the connection) gives this tail a connection nothing else uses.
+    const own = new URL(urls.app);
+    own.searchParams.set("application_name", name);
+    const tail = createEventTail({ name, db, connectionString: own.toString(), logger, pollMs: 100 });
     const connections = async () =>
       (await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity where application_name = ${name}`.execute(owner)).rows[0]!.n;
     expect(await connections()).toBe(0);
