@@ -7,7 +7,7 @@ import type { GatewayCredentials } from "./gateway-client";
 import { startInboxWorkers, type InboxWorkers } from "./inbox-workers";
 
 /** Defaults for the platform's inbox workers. */
-export const DEFAULT_INBOX_PROCESSING = { concurrency: 8, maxAttempts: 8, backoff: { baseMs: 1_000, maxMs: 300_000 } } as const;
+export const DEFAULT_INBOX_PROCESSING = { concurrency: 32, maxAttempts: 8, backoff: { baseMs: 1_000, maxMs: 300_000 } } as const;
 
 /** What {@link inboxProcessing} needs: where the inbox and the gateway are, and who to call it as. */
 export interface InboxProcessingOptions {
