@@ -168,6 +168,21 @@ export function processRssMiB(pid: number): number | null {
   }
 }
 
+/**
+ * CPU time (ms) the hypervisor has taken from this machine's cores since boot (`steal` in
+ * /proc/stat's first line), 0 where that is not readable. A virtual machine whose cores are
+ * taken away runs everything slower, so a result is read next to it.
+ */
+export function machineStealMs(): number {
+  try {
+    const fields = readFileSync("/proc/stat", "utf8").split("\n", 1)[0]!.trim().split(/\s+/);
+    const steal = Number(fields[8]);
+    return Number.isFinite(steal) ? (steal * 1000) / CLOCK_TICKS_PER_SECOND : 0;
+  } catch {
+    return 0;
+  }
+}
+
 /** CPU time (ms) every core of the machine has spent busy since boot. */
 export function machineBusyMs(): number {
   return cpus().reduce((sum, { times }) => sum + times.user + times.nice + times.sys + times.irq, 0);

@@ -11,7 +11,7 @@ import { createDatabase } from "../lib/db/database";
 import { createApiKey } from "../gateway/src/auth/api-key.service";
 import type { GatewayDatabase } from "../gateway/src/auth/api-key.repository";
 import { machineInfo, percentile, readTopology, startBenchDatabase, serviceProcessOptions, startInProcessPlatform, waitForSeedScored, writeResult, type BenchDatabase, type Topology } from "./bench-stack";
-import { descendantsCpu, machineBusyMs, processRssMiB, readProcessTable, sampleProcessCpu } from "./proc-stat";
+import { descendantsCpu, machineBusyMs, machineStealMs, processRssMiB, readProcessTable, sampleProcessCpu } from "./proc-stat";
 import { startServiceProcesses, type ServicePiece } from "./service-processes";
 import { epochNow, forkWebhookSender } from "./webhook-sender";
 
@@ -54,9 +54,9 @@ interface RateResult {
   /**
    * CPU over the measured sending, in cores: the whole machine's, the embedded Postgres'
    * (null with DATABASE_URL), this process' (in `single`, the platform's too), the webhook
-   * sender's and, in `processes`, each piece's.
+   * sender's and, in `processes`, each piece's; and what the hypervisor took (`steal`).
    */
-  cores: { machine: number; postgres: number | null; benchProcess: number; webhookSender: number; pieces?: Partial<Record<ServicePiece, number>> };
+  cores: { machine: number; steal: number; postgres: number | null; benchProcess: number; webhookSender: number; pieces?: Partial<Record<ServicePiece, number>> };
   /**
    * Where the time went, from database timestamps (transaction starts, so each stage
    * includes the waits before it): receipt to the leads mutation, that to the scoring
@@ -171,6 +171,7 @@ async function main(): Promise<void> {
       bridgeRssMiB: platform.bridgeRssMiB(),
       cores: {
         machine: cores(cpuAfter.machineMs - cpuBefore.machineMs),
+        steal: cores(cpuAfter.stealMs - cpuBefore.stealMs),
         postgres: cpuAfter.postgresMs === null || cpuBefore.postgresMs === null ? null : cores(cpuAfter.postgresMs - cpuBefore.postgresMs),
         benchProcess: cores(cpuAfter.benchMs - cpuBefore.benchMs),
         webhookSender: cores(cpuAfter.senderMs - cpuBefore.senderMs),
@@ -213,6 +214,7 @@ async function main(): Promise<void> {
 /** CPU used so far, in ms: see {@link RateResult.cores}. */
 interface CpuSample {
   machineMs: number;
+  stealMs: number;
   postgresMs: number | null;
   benchMs: number;
   senderMs: number;
@@ -227,6 +229,7 @@ function cpuSample(platform: PlatformUnderTest, senderPid: number): CpuSample {
   const usage = process.cpuUsage();
   return {
     machineMs: machineBusyMs(),
+    stealMs: machineStealMs(),
     postgresMs: table === null ? null : descendantsCpu(table, process.pid, notPostgres).cpuMs,
     benchMs: (usage.user + usage.system) / 1000,
     senderMs: sampleProcessCpu(senderPid)?.cpuMs ?? 0,
