@@ -10,7 +10,7 @@ export interface EventConsumerOptions<DB> {
   /** Unique consumer name; its position is stored under it. */
   name: string;
   db: Kysely<DB>;
-  /** Connection string for the dedicated LISTEN connection. */
+  /** Connection string of the database whose notifications it listens to (on the process' shared `LISTEN` connection). */
   connectionString: string;
   /**
    * Applies a batch. Runs in the transaction that also saves the new position, so a batch

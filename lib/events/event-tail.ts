@@ -30,16 +30,16 @@ export interface EventTail {
    * delivered; nothing from before the tail started ever is.
    */
   subscribe<T extends EventType>(tenant: string, subscription: TailSubscription<T>): Promise<SubscriberQueue<StoredEventOf<T>>>;
-  /** Stops reading, ends every subscriber's stream, and closes the listening connection. */
+  /** Stops reading, ends every subscriber's stream, and stops listening (the process' shared connection closes with its last listener). */
   stop(): Promise<void>;
 }
 
 /** Options for {@link createEventTail}. */
 export interface EventTailOptions<DB> {
-  /** Names the listening connection and log lines ("leads-tail"). */
+  /** Names the tail in log lines ("leads-tail"). */
   name: string;
   db: Kysely<DB>;
-  /** Connection string for the dedicated `LISTEN` connection. */
+  /** Connection string of the database whose notifications it listens to (on the process' shared `LISTEN` connection). */
   connectionString: string;
   logger: Logger;
   /** Poll interval: the safety net for missed notifications and a horizon held back by a long transaction. */

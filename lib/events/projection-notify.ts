@@ -54,7 +54,7 @@ export interface ProjectionListener {
 /** Options for {@link createProjectionListener}. */
 export interface ProjectionListenerOptions {
   connectionString: string;
-  /** Names the listening connection ("analytics-projections"). */
+  /** Names the listener in log lines ("analytics-projections"). */
   name: string;
   logger: Logger;
 }
