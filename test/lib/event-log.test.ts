@@ -174,6 +174,23 @@ describe("events log", () => {
     expect(secondOpened).toBe(true);
   });
 
+  it("commits a consumer's batch without waiting for its WAL flush, and only that transaction", async () => {
+    const name = `open-batch-async-${tenant}`;
+    const setting = async (trx: Parameters<typeof openBatch>[0]) =>
+      (await sql<{ value: string }>`select current_setting('synchronous_commit') as value`.execute(trx)).rows[0]!.value;
+    // One connection, so the setting after the batch is that connection's.
+    await db.connection().execute(async (connection) => {
+      const inBatch = await connection.transaction().execute(async (trx) => {
+        const before = await setting(trx);
+        await openBatch(trx, name, 1, false);
+        return [before, await setting(trx)];
+      });
+      // The server's default is "on"; whatever it is, it is back once the batch committed.
+      expect(inBatch[1]).toBe("off");
+      expect(await setting(connection)).toBe(inBatch[0]);
+    });
+  });
+
   it("measures a consumer's lag across tenants, and it drops once the consumer reads on", async () => {
     const name = `lag-${tenant}`;
     // Dated long before anything else in the log, so it is the oldest event a new consumer has not read.
