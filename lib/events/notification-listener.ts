@@ -42,7 +42,7 @@ interface Registration {
  * every piece in one process (`npm start`) that was six per event instead of one.
  */
 interface SharedConnection {
-  key: string;
+  connectionString: string;
   registrations: Set<Registration>;
   client: pg.Client | undefined;
   /** Channels `LISTEN`ed on the current client. */
@@ -61,8 +61,8 @@ async function listenOn(shared: SharedConnection, client: pg.Client, channel: st
   shared.channels.add(channel);
 }
 
-async function connectShared(shared: SharedConnection, connectionString: string): Promise<void> {
-  const next = new pg.Client({ connectionString, application_name: "listen" });
+async function connectShared(shared: SharedConnection): Promise<void> {
+  const next = new pg.Client({ connectionString: shared.connectionString, application_name: "listen" });
   next.on("notification", (message) => {
     for (const registration of shared.registrations) {
       if (registration.channel === message.channel) registration.onNotification(message.payload ?? "");
@@ -73,16 +73,12 @@ async function connectShared(shared: SharedConnection, connectionString: string)
     if (shared.client !== next) return;
     shared.client = undefined;
     shared.channels.clear();
-    if (shared.registrations.size > 0) scheduleReconnect(shared, connectionString);
+    if (shared.registrations.size > 0) scheduleReconnect(shared);
   });
   await next.connect();
-  const listening = new Set<string>();
+  shared.channels.clear();
   try {
-    for (const registration of shared.registrations) {
-      if (listening.has(registration.channel)) continue;
-      await next.query(`listen ${next.escapeIdentifier(registration.channel)}`);
-      listening.add(registration.channel);
-    }
+    for (const registration of shared.registrations) await listenOn(shared, next, registration.channel);
   } catch (error) {
     await next.end().catch(() => undefined);
     throw error;
@@ -92,38 +88,37 @@ async function connectShared(shared: SharedConnection, connectionString: string)
     return;
   }
   shared.client = next;
-  shared.channels = listening;
   for (const registration of shared.registrations) registration.onListening?.();
 }
 
 /** Connects, or joins the connection on its way: one client per shared connection, ever. */
-function ensureConnected(shared: SharedConnection, connectionString: string): Promise<void> {
+function ensureConnected(shared: SharedConnection): Promise<void> {
   if (shared.client) return Promise.resolve();
-  shared.connecting ??= connectShared(shared, connectionString).finally(() => (shared.connecting = undefined));
+  shared.connecting ??= connectShared(shared).finally(() => (shared.connecting = undefined));
   return shared.connecting;
 }
 
-function scheduleReconnect(shared: SharedConnection, connectionString: string): void {
+function scheduleReconnect(shared: SharedConnection): void {
   if (shared.reconnectTimer || shared.registrations.size === 0) return;
   shared.logger.warn({ retryInMs: shared.reconnectMs }, "notification connection lost; reconnecting");
   shared.reconnectTimer = setTimeout(() => {
     shared.reconnectTimer = undefined;
-    ensureConnected(shared, connectionString).catch((error: unknown) => {
+    ensureConnected(shared).catch((error: unknown) => {
       shared.logger.warn({ err: error }, "notification reconnection failed");
-      scheduleReconnect(shared, connectionString);
+      scheduleReconnect(shared);
     });
   }, shared.reconnectMs);
   shared.reconnectTimer.unref();
 }
 
 /** Adds a registration to its connection: connects it when it is the first, else listens on its channel. */
-async function register(shared: SharedConnection, connectionString: string, registration: Registration): Promise<void> {
+async function register(shared: SharedConnection, registration: Registration): Promise<void> {
   shared.registrations.add(registration);
   try {
     if (!shared.client) {
       // A connection on its way listens on every channel registered by the time it is up,
       // and tells each registration it is listening.
-      await ensureConnected(shared, connectionString);
+      await ensureConnected(shared);
       if (!shared.client) throw new Error("the notification connection closed while starting");
       return;
     }
@@ -138,7 +133,7 @@ async function register(shared: SharedConnection, connectionString: string, regi
 async function unregister(shared: SharedConnection, registration: Registration): Promise<void> {
   shared.registrations.delete(registration);
   if (shared.registrations.size > 0) return;
-  sharedConnections.delete(shared.key);
+  sharedConnections.delete(shared.connectionString);
   clearTimeout(shared.reconnectTimer);
   shared.reconnectTimer = undefined;
   await shared.connecting?.catch(() => undefined);
@@ -162,14 +157,14 @@ export function createNotificationListener(options: NotificationListenerOptions)
     start() {
       if (stopped) return Promise.reject(new Error(`notification listener ${options.name} is stopped`));
       starting ??= (async () => {
-        const key = options.connectionString;
-        shared = sharedConnections.get(key);
+        const { connectionString } = options;
+        shared = sharedConnections.get(connectionString);
         if (!shared) {
-          shared = { key, registrations: new Set(), client: undefined, channels: new Set(), connecting: undefined, reconnectTimer: undefined, reconnectMs: options.reconnectMs ?? 1000, logger: options.logger };
-          sharedConnections.set(key, shared);
+          shared = { connectionString, registrations: new Set(), client: undefined, channels: new Set(), connecting: undefined, reconnectTimer: undefined, reconnectMs: options.reconnectMs ?? 1000, logger: options.logger };
+          sharedConnections.set(connectionString, shared);
         }
         shared.reconnectMs = Math.min(shared.reconnectMs, options.reconnectMs ?? 1000);
-        await register(shared, key, registration);
+        await register(shared, registration);
       })().catch((error: unknown) => {
         starting = undefined;
         if (shared && shared.registrations.size === 0) void unregister(shared, registration);
