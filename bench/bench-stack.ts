@@ -2,7 +2,6 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { sql } from "kysely";
-import pg from "pg";
 import { createDatabase } from "../lib/db/database";
 import { generateIdentityKeyPair, type IdentityKeyPair } from "../lib/auth/identity";
 import { startEmbeddedPostgres, type RunningPostgres } from "../lib/db/embedded-postgres";
@@ -34,35 +33,6 @@ export const BENCH_APP_ROLE = "hub_app";
  * processes are told it (APP_DB_PASSWORD), so it must be this one value.
  */
 export const BENCH_APP_PASSWORD = "bench-only-password";
-
-/** How long {@link startBenchDatabase}'s stop waits for the services' connections to close. */
-const DRAIN_TIMEOUT_MS = 5_000;
-
-/**
- * Waits until no connection of `appRole` is left, or `timeoutMs` passed. A pg pool's end()
- * resolves once it has asked its connections to close, not once they have: Postgres shut
- * down in that gap terminates them ("administrator command"), and the pool, which has no
- * error listener, throws that out of the process after the result was written.
- */
-async function waitForAppConnectionsToClose(ownerUrl: string, appRole: string, timeoutMs: number): Promise<void> {
-  // A plain client, not a pool: its end() resolves only once the socket has closed.
-  const client = new pg.Client({ connectionString: ownerUrl, application_name: "bench-drain" });
-  // Only this wait uses it, and the wait is best effort: an error just ends it (below).
-  client.on("error", () => undefined);
-  try {
-    await client.connect();
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const { rows } = await client.query<{ n: number }>("select count(*)::int as n from pg_stat_activity where usename = $1", [appRole]);
-      if ((rows[0]?.n ?? 0) === 0 || Date.now() > deadline) return;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  } catch {
-    // Postgres is about to be stopped anyway; failing to wait must not stop that.
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
 
 /** A prepared, seeded database plus the secrets the services and clients share. */
 export interface BenchDatabase {
@@ -96,7 +66,6 @@ export async function startBenchDatabase(): Promise<BenchDatabase> {
   let dataDir: string | undefined;
   let ownerUrl = process.env["DATABASE_URL"];
   const stop = async () => {
-    if (postgres && ownerUrl) await waitForAppConnectionsToClose(ownerUrl, BENCH_APP_ROLE, DRAIN_TIMEOUT_MS);
     await postgres?.stop();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   };

@@ -6,6 +6,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { promisify } from "node:util";
+import pg from "pg";
 import type { Logger } from "../logger";
 
 /** Options for {@link startEmbeddedPostgres}. */
@@ -23,7 +24,10 @@ export interface RunningPostgres {
   /** Connection string of the `postgres` superuser, for migrations and administration. */
   ownerUrl: string;
   port: number;
-  /** Shuts the cluster down (fast shutdown) and waits until it has exited. Idempotent. */
+  /**
+   * Waits until clients' connections have closed (at most {@link CLIENTS_DRAIN_MS}), then
+   * shuts the cluster down (fast shutdown) and waits until it has exited. Idempotent.
+   */
   stop(): Promise<void>;
 }
 
@@ -32,6 +36,33 @@ const HOST = "127.0.0.1";
 // Kept inside PGDATA so the password travels with the cluster it opens; Postgres ignores unknown files there.
 const PASSWORD_FILE = "hub-superuser-password";
 const LOG_TAIL_LINES = 30;
+/** How long {@link RunningPostgres.stop} waits for clients' connections to close. */
+const CLIENTS_DRAIN_MS = 5_000;
+
+/**
+ * Waits until no other client connection is left, or `timeoutMs` passed. A pg pool's end()
+ * resolves once it has asked its connections to close, not once they have: a fast shutdown
+ * in that gap terminates them ("administrator command"), and each one logs as a connection
+ * lost in use. Best effort: any error just ends the wait.
+ */
+async function waitForClientsToLeave(ownerUrl: string, timeoutMs: number): Promise<void> {
+  // A plain client, not a pool: its end() resolves only once the socket has closed.
+  const client = new pg.Client({ connectionString: ownerUrl, application_name: "embedded-postgres-stop", connectionTimeoutMillis: 1_000 });
+  client.on("error", () => undefined);
+  try {
+    await client.connect();
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const { rows } = await client.query<{ n: number }>("select count(*)::int as n from pg_stat_activity where backend_type = 'client backend' and pid <> pg_backend_pid()");
+      if ((rows[0]?.n ?? 0) === 0 || Date.now() > deadline) return;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  } catch {
+    // Postgres is about to be stopped anyway (or has stopped): failing to wait must not stop that.
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
 
 // The package is ESM-only; module node16 keeps this a real dynamic import.
 async function importPackage() {
@@ -261,12 +292,14 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   process.on("exit", onExit);
 
   let stopping: Promise<void> | undefined;
+  const ownerUrl = `postgres://${SUPERUSER}:${encodeURIComponent(password)}@${HOST}:${port}/postgres`;
   return {
-    ownerUrl: `postgres://${SUPERUSER}:${encodeURIComponent(password)}@${HOST}:${port}/postgres`,
+    ownerUrl,
     port,
     stop() {
       stopping ??= (async () => {
         process.removeListener("exit", onExit);
+        if (pid === null || isAlive(pid)) await waitForClientsToLeave(ownerUrl, CLIENTS_DRAIN_MS);
         // The package waits for an exit event; if Postgres already exited (a terminal's Ctrl-C
         // reaches the whole process group) that event never comes, so watch the pid as well.
         const stopped = cluster.stop();
